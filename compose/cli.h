@@ -1,0 +1,4 @@
+/* cli: the berth command line (compose-compatible commands). */
+#pragma once
+
+const char *cli_version(void);

@@ -1,0 +1,7 @@
+#include "compose/cli.h"
+
+const char *
+cli_version(void)
+{
+        return BERTH_VERSION;
+}
