@@ -1,4 +1,35 @@
-/* cli: the berth command line (compose-compatible commands). */
+/* cli: the berth command line.
+ *
+ * main.c parses the global options (docker compose's, plus --root and --debug) into a
+ * struct cli_globals and dispatches to one cmd_* function per command. A command parses its
+ * own flags from argv (argv[0] is the command name), does its work, writes its normal output
+ * to stdout, and returns 0, a positive exit code (a container's), or a negative errno with
+ * err filled; main prints the error as one line and exits 1.
+ */
 #pragma once
 
+#include <stdbool.h>
+
+#include "base/err.h"
+#include "base/log.h"
+
+struct cli_globals {
+        char **files;             /* -f/--file, in order (strv, may be NULL) */
+        char **env_files;         /* --env-file, in order */
+        char **profiles;          /* --profile, in order */
+        const char *project_name; /* -p/--project-name */
+        const char *project_dir;  /* --project-directory */
+        const char *root;         /* --root / BERTH_ROOT: state root (persistent) */
+        const char *run_root;     /* runtime state root (derived from root) */
+        const char *progress;     /* --progress auto|tty|plain|quiet|json */
+        bool compatibility;       /* --compatibility */
+        bool all_resources;       /* --all-resources */
+        bool debug;               /* --debug: add the source origin to errors */
+        struct logger log;        /* warnings go to stderr through main */
+        char **environ_;          /* the process environment (borrowed) */
+};
+
 const char *cli_version(void);
+
+int cmd_config(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_version(struct cli_globals *g, int argc, char **argv, struct err *err);
