@@ -202,7 +202,9 @@ parse_scalar(struct reader *rd, yaml_event_t *ev, struct node **ret)
         r = charge(rd, 1, ev->start_mark);
         if (r < 0)
                 return r;
-        if (ev->data.scalar.plain_implicit && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
+        /* !reset and !override only flag a value; it is typed as if untagged */
+        if ((ev->data.scalar.plain_implicit || tag_flags(ev->data.scalar.tag)) &&
+            ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE)
                 kind = resolve_plain(value);
         kind = resolve_tagged(tag_flags(ev->data.scalar.tag) ? NULL : tag, value, kind);
         n = node_new_scalar(kind, value, &pos);
