@@ -333,7 +333,7 @@ node_get_int(const struct node *n, long long *ret, struct err *err)
         return 0;
 }
 
-static int
+static int __attribute__((format(printf, 4, 0)))
 pos_verrf(struct err *err, const struct node_pos *pos, int code, const char *fmt, va_list ap)
 {
         struct sbuf sb = SBUF_INIT;

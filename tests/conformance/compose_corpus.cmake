@@ -1,0 +1,1 @@
+add_test(NAME conformance/compose COMMAND compose_corpus ${CONF}/compose)
