@@ -14,8 +14,8 @@
 #include "compose/cli.h"
 #include "spec/emit.h"
 #include "spec/interp.h"
-#include "spec/order.h"
 #include "spec/project.h"
+#include "spec/render.h"
 
 enum config_view {
         VIEW_MODEL,
@@ -241,7 +241,8 @@ list_variables(struct sbuf *out, const struct spec_project *p, bool json, struct
         interp_vars_free(vars, n);
         if (!json)
                 return 0;
-        r = emit_json(tree, out, err);
+        /* unlike the model, docker compose prints the variables with a 4-space indent */
+        r = emit_json_indent(tree, "    ", out, err);
         sbuf_addch(out, '\n');
         return r;
 }
@@ -316,13 +317,7 @@ render(struct sbuf *out, struct spec_project *p, const struct config_opts *o,
         case VIEW_MODEL:
                 break;
         }
-        order_project(p->model, o->load.no_interpolate);
-        if (!o->json)
-                return emit_yaml(p->model, out, err);
-        if (emit_json(p->model, out, err) < 0)
-                return err->code;
-        sbuf_addch(out, '\n');
-        return 0;
+        return render_model(p->model, o->json, o->load.no_interpolate, out, err);
 }
 
 static int

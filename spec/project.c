@@ -389,6 +389,7 @@ load_project(struct loader *ld, const char *cwd, struct err *err)
         cleanup_free char *dd = dotenv_dir(ld->opts, cwd);
         int r;
 
+        ld->env = &ld->p->env;
         r = schema_new(&ld->schema, err);
         if (r == 0)
                 r = load_environment(ld, cwd, dd, err);
@@ -401,7 +402,6 @@ load_project(struct loader *ld, const char *cwd, struct err *err)
         if (r < 0)
                 return r;
         env_set(&ld->p->env, "COMPOSE_PROJECT_NAME", ld->p->name);
-        ld->env = &ld->p->env;
         active_profiles(ld);
         return build_model(ld, err);
 }

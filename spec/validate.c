@@ -125,9 +125,10 @@ check_depends(struct loader *ld, const char *name, struct node *svc, const struc
                         return node_pos_errf(err, &d->pos, -EINVAL,
                                              "service \"%s\" depends on undefined service \"%s\": invalid compose project",
                                              name, d->key);
-                log_warn(ld->opts->log, "service \"%s\" depends on undefined service \"%s\" (required: false), ignored",
+                /* kept in the model (docker compose prints it); `up` skips it */
+                log_warn(ld->opts->log,
+                         "service \"%s\" depends on undefined service \"%s\" (required: false)",
                          name, d->key);
-                node_map_del(deps, d->key);
         }
         return 0;
 }

@@ -51,8 +51,9 @@ run "$berth" config --no-interpolate
 expect_out '${WEB_PORT:-8080}' "no-interpolate"
 
 cd "$work" || exit 1
-printf 'services:\n  s:\n    image: from-stdin\n' | { "$berth" -p stdinproj -f - config >"$work/out" 2>"$work/err"; rc=$?; }
-[ "$rc" -eq 0 ] && grep -q "image: from-stdin" "$work/out" && ok || bad "-f - (stdin): exit $rc $(cat "$work/err")"
+printf 'services:\n  s:\n    image: from-stdin\n' >"$work/stdin.yaml"
+run "$berth" -p stdinproj -f - config <"$work/stdin.yaml"
+[ "$rc" -eq 0 ] && grep -q "image: from-stdin" "$work/out" && ok || bad "-f - (stdin): exit $rc $errout"
 
 printf 'services:\n  web:\n    image: a\n    depends_on: [db]\n' >compose.yaml
 run "$berth" config
