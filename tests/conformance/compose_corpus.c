@@ -33,7 +33,7 @@ struct runner {
         bool verbose;
 };
 
-static void
+static void __attribute__((format(printf, 4, 5)))
 result(struct runner *R, const char *name, bool ok, const char *fmt, ...)
 {
         va_list ap;
@@ -1046,12 +1046,18 @@ main(int argc, char **argv)
                 fprintf(stderr, "usage: compose_corpus DIR [-v]\n");
                 return 2;
         }
-        R.corpus = argv[1];
+        /* expectations compare absolute paths: use the canonical form of the corpus path */
+        R.corpus = realpath(argv[1], NULL);
+        if (!R.corpus) {
+                fprintf(stderr, "compose_corpus: %s: %s\n", argv[1], strerror(errno));
+                return 2;
+        }
         run_invalid(&R);
         run_valid(&R);
         run_upstream(&R);
         run_full_example(&R);
         run_e2e(&R);
         printf("%d passed, %d failed\n", R.passed, R.failed);
+        free((char *)R.corpus);
         return R.failed ? 1 : 0;
 }

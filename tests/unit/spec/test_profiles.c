@@ -45,8 +45,9 @@ test_profiles__flag_env_star_and_targets_activate(void **state)
         struct fixture fx;
         struct spec_project *p = NULL;
         struct err err = { 0 };
-        char *star[] = { "*", NULL };
-        char *target[] = { "zot", NULL };
+        char star0[] = "*", target0[] = "zot";
+        char *star[] = { star0, NULL };
+        char *target[] = { target0, NULL };
         struct spec_load_opts o = { .profiles = star };
 
         (void)state;
