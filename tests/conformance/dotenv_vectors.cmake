@@ -1,0 +1,2 @@
+add_test(NAME conformance/dotenv
+         COMMAND dotenv_vectors ${CONF}/compose/compose-go/dotenv-vectors.json)

@@ -1,0 +1,1 @@
+add_test(NAME conformance/schema COMMAND schema_corpus ${CONF}/compose)
