@@ -571,7 +571,8 @@ include_model(struct loader *sub, const struct include_ref *ref, struct node **r
         if (r < 0)
                 return r;
         merge_strip_tags(model);
-        r = transform_canonical(model, err);
+        r = transform_canonical_opts(model, sub->opts->no_interpolate ? TRANSFORM_LENIENT : 0,
+                                     err);
         if (r == 0)
                 r = transform_defaults(model, err);
         if (r == 0)

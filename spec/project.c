@@ -356,7 +356,8 @@ build_model(struct loader *ld, struct err *err)
         if (r == 0)
                 r = profiles_apply(ld, model, err);
         if (r == 0)
-                r = transform_canonical(model, err);
+                r = transform_canonical_opts(model, o->no_interpolate ? TRANSFORM_LENIENT : 0,
+                                             err);
         if (r == 0)
                 r = transform_defaults(model, err);
         if (r < 0)

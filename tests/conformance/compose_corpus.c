@@ -112,7 +112,9 @@ subset(const struct node *want, const struct node *got, const char *dir, struct 
         cleanup_free char *text = NULL;
 
         if (!got) {
-                if (omitted_default(want))
+                /* compose-go's OptOut booleans print nothing when true (create_host_path) */
+                if (omitted_default(want) || (strstr(path, ".create_host_path") &&
+                                              node_text(want) && strcmp(want->str, "true") == 0))
                         return true;
                 sbuf_addf(why, "%s: missing", path);
                 return false;
@@ -794,7 +796,6 @@ allowed_extra(const char *path)
                 ".name",                    /* networks/volumes/secrets/configs get their name */
                 "services.bar.networks",    /* a service with no network joins "default" */
                 "networks.default",         /* ... which is then declared */
-                ".bind.create_host_path",   /* short-syntax binds create their source */
         };
         for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
                 size_t n = strlen(allowed[i]);
