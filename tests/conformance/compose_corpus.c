@@ -281,7 +281,7 @@ invalid_case(struct runner *R, const char *dir, const char *file)
                         result(R, path, false, "error '%s' lacks '%s'", err.msg, w);
                         return;
                 }
-        result(R, path, true, "");
+        result(R, path, true, "%s", "");
 }
 
 static char **
