@@ -110,9 +110,15 @@ node_clone(const struct node *n)
                 for (size_t i = 0; i < n->n; i++)
                         node_seq_push(c, node_clone(n->items[i]));
         } else {
-                for (size_t i = 0; i < n->n; i++)
-                        node_map_set_at(c, n->entries[i].key, &n->entries[i].pos,
-                                        node_clone(n->entries[i].val));
+                /* keys of a map are unique already: append without looking them up */
+                c->entries = xreallocarray(NULL, n->n ? n->n : 1, sizeof(*c->entries));
+                c->cap = n->n ? n->n : 1;
+                for (size_t i = 0; i < n->n; i++) {
+                        c->entries[i].key = xstrdup(n->entries[i].key);
+                        c->entries[i].pos = n->entries[i].pos;
+                        c->entries[i].val = node_clone(n->entries[i].val);
+                }
+                c->n = n->n;
         }
         return c;
 }
@@ -184,8 +190,9 @@ node_map_index(const struct node *map, const char *key)
 {
         if (!map || map->kind != NODE_MAP)
                 return -1;
+        /* the first byte rules out most keys without a call: maps are searched a lot */
         for (size_t i = 0; i < map->n; i++)
-                if (strcmp(map->entries[i].key, key) == 0)
+                if (map->entries[i].key[0] == key[0] && strcmp(map->entries[i].key, key) == 0)
                         return (ssize_t)i;
         return -1;
 }

@@ -306,7 +306,7 @@ active_profiles(struct loader *ld)
 static int
 merge_files(struct loader *ld, struct node **ret, struct err *err)
 {
-        cleanup_node struct node *model = node_new(NODE_MAP, NULL);
+        cleanup_node struct node *model = NULL;
         int r;
 
         /* a file that includes one of the project's own files is a cycle */
@@ -317,10 +317,17 @@ merge_files(struct loader *ld, struct node **ret, struct err *err)
                 r = load_file(ld, f, &doc, err);
                 if (r < 0)
                         return r;
+                /* the first file is the base as it is (its leftover tags go below) */
+                if (!model) {
+                        model = TAKE_PTR(doc);
+                        continue;
+                }
                 r = merge_tree(model, doc, "", err);
                 if (r < 0)
                         return r;
         }
+        if (!model)
+                return err_setf(err, -ENOENT, "no configuration file provided: not found");
         r = merge_enforce_unicity(model, err);
         if (r < 0)
                 return r;

@@ -143,7 +143,7 @@ static const struct tfield *
 find_field(const struct ttype *t, const char *key)
 {
         for (const struct tfield *f = t->fields; f->key; f++)
-                if (strcmp(f->key, key) == 0)
+                if (f->key[0] == key[0] && strcmp(f->key, key) == 0)
                         return f;
         return NULL;
 }

@@ -116,13 +116,16 @@ resolve_plain(const char *s)
                                               ".INF", "-.INF", "+.INF", ".nan", ".NaN", ".NAN" };
         char *end;
 
+        /* most scalars are words: only these first bytes can start a non-string */
+        if (s[0] && !strchr("~nNtTfF+-.0123456789", s[0]))
+                return NODE_STR;
         for (size_t i = 0; i < ARRAY_SIZE(nulls); i++)
                 if (strcmp(s, nulls[i]) == 0)
                         return NODE_NULL;
         for (size_t i = 0; i < ARRAY_SIZE(bools); i++)
                 if (strcmp(s, bools[i]) == 0)
                         return NODE_BOOL;
-        for (size_t i = 0; i < ARRAY_SIZE(floats); i++)
+        for (size_t i = 0; s[0] == '.' || s[1] == '.' ? i < ARRAY_SIZE(floats) : false; i++)
                 if (strcmp(s, floats[i]) == 0)
                         return NODE_FLOAT;
         if (!strchr("+-.0123456789", s[0]))
