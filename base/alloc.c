@@ -4,8 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void __attribute__((noreturn))
-oom(void)
+static void __attribute__((noreturn)) oom(void)
 {
         static const char msg[] = "berth: out of memory\n";
 

@@ -17,13 +17,13 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* GROW: make room for at least `need` elements in (*arr, *cap), doubling. */
-#define GROW(arr, cap, need)                                                                       \
-        do {                                                                                       \
-                if ((need) > (cap)) {                                                              \
-                        size_t grow_n_ = (cap) ? (cap) * 2 : 8;                                    \
-                        while (grow_n_ < (need))                                                   \
-                                grow_n_ *= 2;                                                      \
-                        (arr) = xreallocarray((arr), grow_n_, sizeof(*(arr)));                     \
-                        (cap) = grow_n_;                                                           \
-                }                                                                                  \
+#define GROW(arr, cap, need)                                                   \
+        do {                                                                   \
+                if ((need) > (cap)) {                                          \
+                        size_t grow_n_ = (cap) ? (cap)*2 : 8;                  \
+                        while (grow_n_ < (need))                               \
+                                grow_n_ *= 2;                                  \
+                        (arr) = xreallocarray((arr), grow_n_, sizeof(*(arr))); \
+                        (cap) = grow_n_;                                       \
+                }                                                              \
         } while (0)

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#define DEFINE_CLEANUP_FUNC(type, func)                                                            \
-        static inline void func##_p(type *p)                                                       \
-        {                                                                                          \
-                if (*p)                                                                            \
-                        func(*p);                                                                  \
+#define DEFINE_CLEANUP_FUNC(type, func)      \
+        static inline void func##_p(type *p) \
+        {                                    \
+                if (*p)                      \
+                        func(*p);            \
         }
 
 static inline void
@@ -40,18 +40,18 @@ cleanup_fclose_fn(FILE **f)
 #define cleanup_close  __attribute__((cleanup(cleanup_close_fn)))
 #define cleanup_fclose __attribute__((cleanup(cleanup_fclose_fn)))
 
-#define TAKE_PTR(p)                                                                                \
-        ({                                                                                         \
-                typeof(p) take_ptr_tmp_ = (p);                                                     \
-                (p) = NULL;                                                                        \
-                take_ptr_tmp_;                                                                     \
+#define TAKE_PTR(p)                            \
+        ({                                     \
+                typeof(p) take_ptr_tmp_ = (p); \
+                (p) = NULL;                    \
+                take_ptr_tmp_;                 \
         })
 
-#define TAKE_FD(fd)                                                                                \
-        ({                                                                                         \
-                int take_fd_tmp_ = (fd);                                                           \
-                (fd) = -1;                                                                         \
-                take_fd_tmp_;                                                                      \
+#define TAKE_FD(fd)                      \
+        ({                               \
+                int take_fd_tmp_ = (fd); \
+                (fd) = -1;               \
+                take_fd_tmp_;            \
         })
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -1,7 +1,7 @@
 #include "err.h"
 
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 int

@@ -5,8 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sys/stat.h>
 
 #include "alloc.h"
 #include "cleanup.h"
@@ -29,8 +30,7 @@ fs_read_fd_capped(int fd, const char *name, size_t max, char **ret_buf, size_t *
                 if (n == 0)
                         break;
                 if (sb.len + (size_t)n > max)
-                        return err_setf(err, -EFBIG, "read '%s': larger than %zu bytes", name,
-                                        max);
+                        return err_setf(err, -EFBIG, "read '%s': larger than %zu bytes", name, max);
                 sbuf_add(&sb, chunk, (size_t)n);
         }
         if (ret_len)

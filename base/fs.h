@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stddef.h>
+
 #include <sys/types.h>
 
 #include "err.h"

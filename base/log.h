@@ -5,7 +5,12 @@
  */
 #pragma once
 
-enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+enum log_level {
+        LOG_ERROR,
+        LOG_WARN,
+        LOG_INFO,
+        LOG_DEBUG
+};
 
 struct logger {
         void (*fn)(void *ctx, enum log_level level, const char *msg);

@@ -15,7 +15,10 @@ struct sbuf {
 };
 
 extern char sbuf_empty_[];
-#define SBUF_INIT {.buf = sbuf_empty_, .len = 0, .cap = 0}
+#define SBUF_INIT                                      \
+        {                                              \
+                .buf = sbuf_empty_, .len = 0, .cap = 0 \
+        }
 
 void sbuf_init(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);

@@ -46,14 +46,17 @@ strv_copy(char *const *v)
 {
         char **out = NULL;
 
-        strv_foreach(s, v) strv_add(&out, s);
+        strv_foreach(s, v)
+                strv_add(&out, s);
         return out;
 }
 
 int
 strv_contains(char *const *v, const char *s)
 {
-        strv_foreach(x, v) if (strcmp(x, s) == 0) return 1;
+        strv_foreach(x, v)
+                if (strcmp(x, s) == 0)
+                        return 1;
         return 0;
 }
 

@@ -127,7 +127,9 @@ config_flag(struct config_opts *o, int c, struct err *err)
         case OPT_DIGESTS:
         case OPT_LOCK:
                 return err_setf(err, -ENOTSUP, "config: --%s is not supported by berth yet",
-                                c == OPT_HASH ? "hash" : c == OPT_DIGESTS ? "resolve-image-digests" : "lock-image-digests");
+                                c == OPT_HASH      ? "hash"
+                                : c == OPT_DIGESTS ? "resolve-image-digests"
+                                                   : "lock-image-digests");
         default:
                 return err_setf(err, -EINVAL, "config: unknown flag '%s'", optarg ? optarg : "");
         }
@@ -157,9 +159,11 @@ list_keys(struct sbuf *out, const struct node *map)
         cleanup_strv char **keys = NULL;
 
         if (map && map->kind == NODE_MAP)
-                node_foreach_entry(e, map) strv_add(&keys, e->key);
+                node_foreach_entry(e, map)
+                        strv_add(&keys, e->key);
         strv_sort(keys);
-        strv_foreach(k, keys) sbuf_addf(out, "%s\n", k);
+        strv_foreach(k, keys)
+                sbuf_addf(out, "%s\n", k);
 }
 
 static void
@@ -171,8 +175,9 @@ add_profiles(char ***out, const struct node *svcs)
                 const struct node *pr = node_map_get(e->val, "profiles");
 
                 if (pr && pr->kind == NODE_SEQ)
-                        node_foreach_item(p, pr) if (node_text(p) && !strv_contains(*out, p->str))
-                                strv_add(out, p->str);
+                        node_foreach_item(p, pr)
+                                if (node_text(p) && !strv_contains(*out, p->str))
+                                        strv_add(out, p->str);
         }
 }
 
@@ -184,7 +189,8 @@ list_profiles(struct sbuf *out, const struct spec_project *p)
         add_profiles(&all, node_map_get(p->model, "services"));
         add_profiles(&all, p->disabled);
         strv_sort(all);
-        strv_foreach(s, all) sbuf_addf(out, "%s\n", s);
+        strv_foreach(s, all)
+                sbuf_addf(out, "%s\n", s);
 }
 
 static void
@@ -200,10 +206,12 @@ list_images(struct sbuf *out, const struct spec_project *p, bool compat)
                         if (img)
                                 strv_add(&images, img);
                         else
-                                strv_push(&images, xasprintf("%s%s%s", p->name, compat ? "_" : "-", e->key));
+                                strv_push(&images,
+                                          xasprintf("%s%s%s", p->name, compat ? "_" : "-", e->key));
                 }
         strv_sort(images);
-        strv_foreach(s, images) sbuf_addf(out, "%s\n", s);
+        strv_foreach(s, images)
+                sbuf_addf(out, "%s\n", s);
 }
 
 static void
@@ -255,7 +263,8 @@ list_environment(struct sbuf *out, const struct spec_project *p)
         for (size_t i = 0; i < p->env.n; i++)
                 strv_push(&lines, xasprintf("%s=%s", p->env.names[i], p->env.values[i]));
         strv_sort(lines);
-        strv_foreach(l, lines) sbuf_addf(out, "%s\n", l);
+        strv_foreach(l, lines)
+                sbuf_addf(out, "%s\n", l);
 }
 
 /* add_with_deps: name and, recursively, what it depends on. */
@@ -268,7 +277,8 @@ add_with_deps(char ***keep, const struct node *svcs, const char *name)
                 return;
         strv_add(keep, name);
         if (deps && deps->kind == NODE_MAP)
-                node_foreach_entry(e, deps) add_with_deps(keep, svcs, e->key);
+                node_foreach_entry(e, deps)
+                        add_with_deps(keep, svcs, e->key);
 }
 
 /* select_services: keep the named services and their dependencies, as `config SERVICE…`. */
@@ -342,12 +352,20 @@ cmd_config(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (first < 0)
                 return first;
         o.load = (struct spec_load_opts){
-                .files = g->files, .project_dir = g->project_dir, .project_name = g->project_name,
-                .env_files = g->env_files, .profiles = g->profiles, .services = argv + first,
-                .environ_ = g->environ_, .log = &g->log, .all_resources = g->all_resources,
+                .files = g->files,
+                .project_dir = g->project_dir,
+                .project_name = g->project_name,
+                .env_files = g->env_files,
+                .profiles = g->profiles,
+                .services = argv + first,
+                .environ_ = g->environ_,
+                .log = &g->log,
+                .all_resources = g->all_resources,
                 .no_interpolate = o.load.no_interpolate || o.view == VIEW_VARIABLES,
-                .no_normalize = o.load.no_normalize, .no_path_resolution = o.load.no_path_resolution,
-                .no_consistency = o.load.no_consistency, .no_env_resolution = o.load.no_env_resolution,
+                .no_normalize = o.load.no_normalize,
+                .no_path_resolution = o.load.no_path_resolution,
+                .no_consistency = o.load.no_consistency,
+                .no_env_resolution = o.load.no_env_resolution,
         };
         r = spec_project_load(&o.load, &p, err);
         if (r == 0 && first < argc)

@@ -12,7 +12,10 @@ struct env {
         size_t n, cap;
 };
 
-#define ENV_INIT {0}
+#define ENV_INIT  \
+        {         \
+                0 \
+        }
 
 void env_init(struct env *e);
 void env_release(struct env *e);

@@ -147,8 +147,10 @@ process_file(struct loader *ld, const char *path, struct node **ret, struct err 
         if (r < 0)
                 return r;
         if (node_map_get(doc, "version")) {
-                log_warn(ld->opts->log, "%s: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
-                         path);
+                log_warn(
+                        ld->opts->log,
+                        "%s: the attribute `version` is obsolete, it will be ignored, please remove it to avoid potential confusion",
+                        path);
                 node_map_del(doc, "version");
         }
         if (!ld->opts->no_interpolate) {
@@ -187,8 +189,8 @@ parse_extends(const struct node *ext, struct ext_ref *ref, struct err *err)
         return 0;
 }
 
-static int resolve_service(struct loader *ld, struct node *doc, const char *file,
-                           const char *name, char ***stack, struct err *err);
+static int resolve_service(struct loader *ld, struct node *doc, const char *file, const char *name,
+                           char ***stack, struct err *err);
 
 /* rebase: make a relative path value absolute against dir (used for services taken from
  * another file, whose relative paths mean something relative to that file). */
@@ -257,7 +259,8 @@ rebase_service(struct node *svc, const char *dir)
         rebase_list(node_map_get(svc, "env_file"), dir, "path");
         rebase_list(node_map_get(svc, "label_file"), dir, NULL);
         if (vols && vols->kind == NODE_SEQ)
-                node_foreach_item(v, vols) rebase_volume(v, dir);
+                node_foreach_item(v, vols)
+                        rebase_volume(v, dir);
 }
 
 /* processed_file: a file loaded for extends, processed once and kept beside its raw form. */
@@ -283,8 +286,8 @@ processed_file(struct loader *ld, const char *path, struct cached_file **ret, st
 }
 
 static int
-other_file_service(struct loader *ld, const char *file, const struct ext_ref *ref,
-                   char ***stack, struct node **ret, struct err *err)
+other_file_service(struct loader *ld, const char *file, const struct ext_ref *ref, char ***stack,
+                   struct node **ret, struct err *err)
 {
         cleanup_free char *dir = path_dirname(file);
         cleanup_free char *path = path_join(dir, ref->file);
@@ -294,8 +297,9 @@ other_file_service(struct loader *ld, const char *file, const struct ext_ref *re
         int r;
 
         if (!fs_exists(path))
-                return node_errf(err, ref->at, -ENOENT, "cannot extend service \"%s\": file %s not found",
-                                 ref->service, path);
+                return node_errf(err, ref->at, -ENOENT,
+                                 "cannot extend service \"%s\": file %s not found", ref->service,
+                                 path);
         r = processed_file(ld, path, &c, err);
         if (r < 0)
                 return r;
@@ -324,8 +328,8 @@ base_service(struct loader *ld, struct node *doc, const char *file, const struct
                 return other_file_service(ld, file, ref, stack, ret, err);
         if (!node_map_get(svcs, ref->service))
                 return node_errf(err, ref->at, -ENOENT,
-                                 "cannot extend service \"%s\" in %s: service \"%s\" not found", name,
-                                 file, ref->service);
+                                 "cannot extend service \"%s\" in %s: service \"%s\" not found",
+                                 name, file, ref->service);
         r = resolve_service(ld, doc, file, ref->service, stack, err);
         if (r < 0)
                 return r;
@@ -424,10 +428,11 @@ import_resources(struct node *doc, struct node *inc, const char *path, struct er
                         struct node *mine = node_map_get(to, e->key);
 
                         if (mine && !node_equal(mine, e->val))
-                                return node_errf(err, mine, -EEXIST,
-                                                 "imported compose file %s defines conflicting %.*s %s",
-                                                 path, (int)strlen(imported_kinds[k]) - 1,
-                                                 imported_kinds[k], e->key);
+                                return node_errf(
+                                        err, mine, -EEXIST,
+                                        "imported compose file %s defines conflicting %.*s %s",
+                                        path, (int)strlen(imported_kinds[k]) - 1, imported_kinds[k],
+                                        e->key);
                         if (!mine)
                                 node_map_set_at(to, e->key, &e->pos, node_clone(e->val));
                 }
@@ -455,7 +460,8 @@ add_paths(char ***out, const struct node *n, const char *dir)
         if (!n)
                 return;
         if (n->kind == NODE_SEQ) {
-                node_foreach_item(it, n) add_paths(out, it, dir);
+                node_foreach_item(it, n)
+                        add_paths(out, it, dir);
                 return;
         }
         if (node_text(n))
@@ -526,13 +532,15 @@ load_include(struct loader *ld, struct node *doc, const struct node *it, struct 
                               SPEC_MAX_INCLUDE_DEPTH);
         for (size_t i = 0; r == 0 && ref.paths[i]; i++)
                 if (strv_contains(ld->include_stack, ref.paths[i]))
-                        r = node_errf(err, it, -ELOOP, "include cycle detected: %s",
-                                      ref.paths[i]);
+                        r = node_errf(err, it, -ELOOP, "include cycle detected: %s", ref.paths[i]);
         if (r == 0)
                 r = include_env(ld, &ref, &env, err);
         if (r == 0) {
-                sub = (struct loader){ .opts = ld->opts, .p = ld->p, .schema = ld->schema,
-                                       .env = &env, .workdir = ref.project_dir,
+                sub = (struct loader){ .opts = ld->opts,
+                                       .p = ld->p,
+                                       .schema = ld->schema,
+                                       .env = &env,
+                                       .workdir = ref.project_dir,
                                        .include_stack = strv_copy(ld->include_stack) };
                 r = include_model(&sub, &ref, &model, err);
                 sub.schema = NULL;
@@ -552,13 +560,13 @@ load_include(struct loader *ld, struct node *doc, const struct node *it, struct 
 /* include_model: an included project, loaded like the main one and made canonical with its
  * paths resolved against its own directory. */
 static int
-include_model(struct loader *sub, const struct include_ref *ref, struct node **ret,
-              struct err *err)
+include_model(struct loader *sub, const struct include_ref *ref, struct node **ret, struct err *err)
 {
         cleanup_node struct node *model = node_new(NODE_MAP, NULL);
         int r = 0;
 
-        strv_foreach(p, ref->paths) strv_add(&sub->include_stack, p);
+        strv_foreach(p, ref->paths)
+                strv_add(&sub->include_stack, p);
         for (size_t i = 0; r == 0 && ref->paths[i]; i++) {
                 cleanup_node struct node *doc = NULL;
 
@@ -571,8 +579,7 @@ include_model(struct loader *sub, const struct include_ref *ref, struct node **r
         if (r < 0)
                 return r;
         merge_strip_tags(model);
-        r = transform_canonical_opts(model, sub->opts->no_interpolate ? TRANSFORM_LENIENT : 0,
-                                     err);
+        r = transform_canonical_opts(model, sub->opts->no_interpolate ? TRANSFORM_LENIENT : 0, err);
         if (r == 0)
                 r = transform_defaults(model, err);
         if (r == 0)

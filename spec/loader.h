@@ -11,12 +11,12 @@ struct cached_file {
 
 struct loader {
         const struct spec_load_opts *opts;
-        struct spec_project *p;      /* owns files (names borrowed by node positions) */
-        struct schema *schema;       /* loaded once, reused for every file */
-        struct env *env;             /* interpolation environment of the (sub)project */
-        const char *workdir;         /* directory relative paths resolve against */
-        char **include_stack;        /* absolute paths of the includes being loaded */
-        struct cached_file *cache;   /* files loaded for extends */
+        struct spec_project *p;    /* owns files (names borrowed by node positions) */
+        struct schema *schema;     /* loaded once, reused for every file */
+        struct env *env;           /* interpolation environment of the (sub)project */
+        const char *workdir;       /* directory relative paths resolve against */
+        char **include_stack;      /* absolute paths of the includes being loaded */
+        struct cached_file *cache; /* files loaded for extends */
         size_t n_cache, cap_cache;
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
 #include <sys/types.h>
 
 #include "base/alloc.h"
@@ -157,7 +158,7 @@ const char *
 node_kind_name(enum node_kind kind)
 {
         static const char *const names[] = {
-                [NODE_NULL] = "null",   [NODE_STR] = "string",  [NODE_INT] = "number",
+                [NODE_NULL] = "null",    [NODE_STR] = "string",   [NODE_INT] = "number",
                 [NODE_FLOAT] = "number", [NODE_BOOL] = "boolean", [NODE_SEQ] = "array",
                 [NODE_MAP] = "mapping",
         };
@@ -232,7 +233,7 @@ node_map_set_at(struct node *map, const char *key, const struct node_pos *kpos, 
         GROW(map->entries, map->cap, map->n + 1);
         e = &map->entries[map->n++];
         e->key = xstrdup(key);
-        e->pos = kpos ? *kpos : (val ? val->pos : (struct node_pos){0});
+        e->pos = kpos ? *kpos : (val ? val->pos : (struct node_pos){ 0 });
         e->val = val;
 }
 

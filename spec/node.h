@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <sys/types.h>
 
 #include "base/err.h"
@@ -117,10 +118,10 @@ int node_errf(struct err *err, const struct node *n, int code, const char *fmt, 
 int node_pos_errf(struct err *err, const struct node_pos *pos, int code, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 
-#define node_foreach_entry(e, map)                                                                 \
+#define node_foreach_entry(e, map) \
         for (struct node_entry *e = (map)->entries; e && e < (map)->entries + (map)->n; e++)
-#define node_foreach_item(it, seq)                                                                 \
-        for (size_t it##_i_ = 0; it##_i_ < (seq)->n; it##_i_++)                                    \
+#define node_foreach_item(it, seq)                              \
+        for (size_t it##_i_ = 0; it##_i_ < (seq)->n; it##_i_++) \
                 for (struct node *it = (seq)->items[it##_i_]; it; it = NULL)
 
 static inline void

@@ -105,15 +105,18 @@ implicit_deps(struct node *model)
                                                        "cgroup" };
 
                 if (links && links->kind == NODE_SEQ)
-                        node_foreach_item(l, links) if (node_text(l)) {
-                                        cleanup_free char *s = xstrndup(l->str, strcspn(l->str, ":"));
+                        node_foreach_item(l, links)
+                                if (node_text(l)) {
+                                        cleanup_free char *s =
+                                                xstrndup(l->str, strcspn(l->str, ":"));
 
                                         add_dependency(e->val, s, true);
                                 }
                 if (vf && vf->kind == NODE_SEQ)
-                        node_foreach_item(v, vf) if (node_text(v) &&
-                                                     strncmp(v->str, "container:", 10) != 0) {
-                                        cleanup_free char *s = xstrndup(v->str, strcspn(v->str, ":"));
+                        node_foreach_item(v, vf)
+                                if (node_text(v) && strncmp(v->str, "container:", 10) != 0) {
+                                        cleanup_free char *s =
+                                                xstrndup(v->str, strcspn(v->str, ":"));
 
                                         add_dependency(e->val, s, false);
                                 }
@@ -131,8 +134,8 @@ implicit_deps(struct node *model)
 static bool
 is_remote_context(const char *s)
 {
-        static const char *const prefixes[] = { "https://", "http://", "git://", "ssh://",
-                                                "github.com/", "git@" };
+        static const char *const prefixes[] = { "https://", "http://",     "git://",
+                                                "ssh://",   "github.com/", "git@" };
 
         if (strstr(s, "://"))
                 return true;
@@ -201,7 +204,8 @@ build_paths(struct node *build, const char *dir)
                 node_map_set(build, "context", node_new_str(".", &build->pos));
         context_path(node_map_get(build, "context"), dir);
         if (extra && extra->kind == NODE_MAP)
-                node_foreach_entry(e, extra) context_path(e->val, dir);
+                node_foreach_entry(e, extra)
+                        context_path(e->val, dir);
 }
 
 static void
@@ -221,11 +225,14 @@ service_paths(struct node *svc, const char *dir, const struct env *env)
                                 abs_path(node_map_get(v, "source"), dir, env);
                 }
         if (envf && envf->kind == NODE_SEQ)
-                node_foreach_item(f, envf) abs_path(node_map_get(f, "path"), dir, env);
+                node_foreach_item(f, envf)
+                        abs_path(node_map_get(f, "path"), dir, env);
         if (labf && labf->kind == NODE_SEQ)
-                node_foreach_item(f, labf) abs_path(f, dir, env);
+                node_foreach_item(f, labf)
+                        abs_path(f, dir, env);
         if (watch && watch->kind == NODE_SEQ)
-                node_foreach_item(w, watch) abs_path(node_map_get(w, "path"), dir, env);
+                node_foreach_item(w, watch)
+                        abs_path(node_map_get(w, "path"), dir, env);
 }
 
 int
@@ -236,12 +243,14 @@ normalize_paths(struct node *model, const char *dir, const struct env *env, stru
 
         (void)err;
         if (svcs && svcs->kind == NODE_MAP)
-                node_foreach_entry(e, svcs) service_paths(e->val, dir, env);
+                node_foreach_entry(e, svcs)
+                        service_paths(e->val, dir, env);
         for (size_t k = 0; k < ARRAY_SIZE(file_kinds); k++) {
                 struct node *res = node_map_get(model, file_kinds[k]);
 
                 if (res && res->kind == NODE_MAP)
-                        node_foreach_entry(e, res) abs_path(node_map_get(e->val, "file"), dir, env);
+                        node_foreach_entry(e, res)
+                                abs_path(node_map_get(e->val, "file"), dir, env);
         }
         return 0;
 }
@@ -268,12 +277,13 @@ read_env_files(struct loader *ld, const struct node *list, struct env *out, stru
                 if (!fs_exists(abs)) {
                         if (!required)
                                 continue;
-                        return node_errf(err, f, -ENOENT,
-                                         "env file %s not found: stat %s: no such file or directory",
-                                         abs, abs);
+                        return node_errf(
+                                err, f, -ENOENT,
+                                "env file %s not found: stat %s: no such file or directory", abs,
+                                abs);
                 }
-                r = dotenv_read(abs, format && strcmp(format, "raw") == 0, env_lookup, ld->env,
-                                out, err);
+                r = dotenv_read(abs, format && strcmp(format, "raw") == 0, env_lookup, ld->env, out,
+                                err);
                 if (r < 0)
                         return r;
         }
@@ -290,7 +300,8 @@ apply_env(struct node *svc, const char *key, const struct env *from_files,
         cleanup_node struct node *merged = node_new(NODE_MAP, map ? &map->pos : NULL);
 
         for (size_t i = 0; i < from_files->n; i++)
-                node_map_set(merged, from_files->names[i], node_new_str(from_files->values[i], NULL));
+                node_map_set(merged, from_files->names[i],
+                             node_new_str(from_files->values[i], NULL));
         if (map && map->kind == NODE_MAP)
                 node_foreach_entry(e, map) {
                         const char *v = project ? env_get(project, e->key) : NULL;
@@ -346,7 +357,8 @@ resolve_environment(struct loader *ld, struct node *model, struct err *err)
                 apply_env(e->val, "environment", &files, ld->env);
                 apply_env(e->val, "labels", &labels, NULL);
                 if (node_map_get(e->val, "build"))
-                        apply_env(node_map_get(e->val, "build"), "args", &(struct env){ 0 }, ld->env);
+                        apply_env(node_map_get(e->val, "build"), "args", &(struct env){ 0 },
+                                  ld->env);
         }
         return 0;
 }

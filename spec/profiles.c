@@ -15,7 +15,9 @@ profile_names(const struct node *svc, char ***out)
 
         if (!pr || pr->kind != NODE_SEQ)
                 return;
-        node_foreach_item(p, pr) if (node_text(p)) strv_add(out, p->str);
+        node_foreach_item(p, pr)
+                if (node_text(p))
+                        strv_add(out, p->str);
 }
 
 static bool
@@ -26,7 +28,9 @@ service_enabled(const struct node *svc, char *const *active)
         profile_names(svc, &mine);
         if (!mine || strv_contains(active, "*"))
                 return true;
-        strv_foreach(p, mine) if (strv_contains(active, p)) return true;
+        strv_foreach(p, mine)
+                if (strv_contains(active, p))
+                        return true;
         return false;
 }
 
@@ -45,7 +49,9 @@ profiles_apply(struct loader *ld, struct node *model, struct err *err)
                 cleanup_strv char **mine = NULL;
 
                 profile_names(svc, &mine);
-                strv_foreach(p, mine) if (!strv_contains(*active, p)) strv_add(active, p);
+                strv_foreach(p, mine)
+                        if (!strv_contains(*active, p))
+                                strv_add(active, p);
         }
         for (size_t i = svcs->n; i-- > 0;) {
                 struct node_entry *e = &svcs->entries[i];

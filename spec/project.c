@@ -81,7 +81,8 @@ spec_project_services(const struct spec_project *p)
         char **v = NULL;
 
         if (svcs && svcs->kind == NODE_MAP)
-                node_foreach_entry(e, svcs) strv_add(&v, e->key);
+                node_foreach_entry(e, svcs)
+                        strv_add(&v, e->key);
         strv_sort(v);
         return v;
 }
@@ -114,7 +115,8 @@ load_environment(struct loader *ld, const char *cwd, const char *dotenv_dir, str
 
         env_from_environ(&shell, o->environ_);
         if (o->env_files) {
-                strv_foreach(f, o->env_files) strv_push(&paths, path_abs(cwd, f));
+                strv_foreach(f, o->env_files)
+                        strv_push(&paths, path_abs(cwd, f));
         } else {
                 cleanup_free char *dot = path_join(dotenv_dir, ".env");
 
@@ -148,7 +150,8 @@ find_first(const struct loader *ld, const char *dir, const char *const *names, s
                         winner = TAKE_PTR(p);
                         continue;
                 }
-                log_warn(ld->opts->log, "found multiple config files with supported names: %s, %s; using %s",
+                log_warn(ld->opts->log,
+                         "found multiple config files with supported names: %s, %s; using %s",
                          winner, p, winner);
         }
         return winner;
@@ -213,9 +216,10 @@ check_explicit_name(const char *name, struct err *err)
 {
         if (spec_project_name_valid(name))
                 return 0;
-        return err_setf(err, -EINVAL,
-                        "invalid project name \"%s\": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
-                        name);
+        return err_setf(
+                err, -EINVAL,
+                "invalid project name \"%s\": must consist only of lowercase alphanumeric characters, hyphens, and underscores as well as start with a letter or number",
+                name);
 }
 
 /* project_name: -p, then COMPOSE_PROJECT_NAME, then the last `name:`, then the directory. */
@@ -298,7 +302,9 @@ active_profiles(struct loader *ld)
         } else if (env_prof && *env_prof) {
                 cleanup_strv char **v = strv_split(env_prof, ",");
 
-                strv_foreach(s, v) if (*s) strv_add(&ld->p->profiles, s);
+                strv_foreach(s, v)
+                        if (*s)
+                                strv_add(&ld->p->profiles, s);
         }
         return 0;
 }
@@ -310,7 +316,8 @@ merge_files(struct loader *ld, struct node **ret, struct err *err)
         int r;
 
         /* a file that includes one of the project's own files is a cycle */
-        strv_foreach(f, ld->p->config_files) strv_add(&ld->include_stack, f);
+        strv_foreach(f, ld->p->config_files)
+                strv_add(&ld->include_stack, f);
         strv_foreach(f, ld->p->config_files) {
                 cleanup_node struct node *doc = NULL;
 
@@ -363,8 +370,7 @@ build_model(struct loader *ld, struct err *err)
         if (r == 0)
                 r = profiles_apply(ld, model, err);
         if (r == 0)
-                r = transform_canonical_opts(model, o->no_interpolate ? TRANSFORM_LENIENT : 0,
-                                             err);
+                r = transform_canonical_opts(model, o->no_interpolate ? TRANSFORM_LENIENT : 0, err);
         if (r == 0)
                 r = transform_defaults(model, err);
         if (r < 0)

@@ -18,9 +18,9 @@
 #include "spec/node.h"
 
 /* Caps on what a user's files may make us read. */
-#define SPEC_MAX_FILE_BYTES   (8u << 20) /* one compose file */
-#define SPEC_MAX_FILES        256        /* files in a project, includes and extends counted */
-#define SPEC_MAX_SERVICES     10000
+#define SPEC_MAX_FILE_BYTES    (8u << 20) /* one compose file */
+#define SPEC_MAX_FILES         256        /* files in a project, includes and extends counted */
+#define SPEC_MAX_SERVICES      10000
 #define SPEC_MAX_EXTENDS_DEPTH 64
 #define SPEC_MAX_INCLUDE_DEPTH 32
 
@@ -47,9 +47,9 @@ struct spec_project {
         char *workdir;       /* absolute project directory */
         char **files;        /* every file read (absolute; node positions borrow these) */
         char **config_files; /* the compose files named or discovered, in order */
-        struct env env;      /* interpolation environment: shell over .env, + COMPOSE_PROJECT_NAME */
-        char **profiles;     /* active profiles */
-        struct node *model;  /* canonical model: name, services, networks, volumes, ... */
+        struct env env;     /* interpolation environment: shell over .env, + COMPOSE_PROJECT_NAME */
+        char **profiles;    /* active profiles */
+        struct node *model; /* canonical model: name, services, networks, volumes, ... */
         struct node *disabled; /* services disabled by profiles (map), for `config --profiles` */
 };
 

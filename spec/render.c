@@ -24,8 +24,7 @@ escape_dollars(struct sbuf *out, size_t from)
 }
 
 int
-render_model(struct node *model, bool json, bool no_interpolate, struct sbuf *out,
-             struct err *err)
+render_model(struct node *model, bool json, bool no_interpolate, struct sbuf *out, struct err *err)
 {
         size_t from = out->len;
         int r;

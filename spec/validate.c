@@ -19,17 +19,18 @@ raw_resource(const char *kind, const struct node_entry *e, struct err *err)
         const struct node *ext = node_map_get(e->val, "external");
         const char *ext_name = node_map_str(ext, "name");
         const char *name = node_map_str(e->val, "name");
-        bool external = ext && (ext->kind == NODE_MAP || (ext->kind == NODE_BOOL &&
-                                                          strcmp(ext->str, "true") == 0));
+        bool external = ext && (ext->kind == NODE_MAP ||
+                                (ext->kind == NODE_BOOL && strcmp(ext->str, "true") == 0));
 
         if (ext_name && name && strcmp(ext_name, name) != 0)
                 return node_errf(err, ext, -EINVAL,
                                  "%s.%s: name and external.name conflict; only use name", kind,
                                  e->key);
         if (external && strcmp(kind, "volumes") == 0 && node_map_get(e->val, "driver"))
-                return node_errf(err, ext, -EINVAL,
-                                 "%s.%s: conflicting parameters \"external\" and \"driver\" specified",
-                                 kind, e->key);
+                return node_errf(
+                        err, ext, -EINVAL,
+                        "%s.%s: conflicting parameters \"external\" and \"driver\" specified", kind,
+                        e->key);
         return 0;
 }
 
@@ -46,9 +47,10 @@ raw_scale(const struct node_entry *e, struct err *err)
                 return node_errf(err, scale, -EINVAL,
                                  "services.%s.scale: must be greater than or equal to 0", e->key);
         if (replicas && node_get_int(replicas, &n, NULL) == 0 && n != s)
-                return node_errf(err, scale, -EINVAL,
-                                 "services.%s: can't set distinct values on 'scale' and 'deploy.replicas'",
-                                 e->key);
+                return node_errf(
+                        err, scale, -EINVAL,
+                        "services.%s: can't set distinct values on 'scale' and 'deploy.replicas'",
+                        e->key);
         return 0;
 }
 
@@ -64,10 +66,14 @@ validate_raw(struct node *model, struct err *err)
 
                 if (!res || res->kind != NODE_MAP)
                         continue;
-                node_foreach_entry(e, res) if ((r = raw_resource(kinds[k], e, err)) < 0) return r;
+                node_foreach_entry(e, res)
+                        if ((r = raw_resource(kinds[k], e, err)) < 0)
+                                return r;
         }
         if (svcs && svcs->kind == NODE_MAP)
-                node_foreach_entry(e, svcs) if ((r = raw_scale(e, err)) < 0) return r;
+                node_foreach_entry(e, svcs)
+                        if ((r = raw_scale(e, err)) < 0)
+                                return r;
         return 0;
 }
 
@@ -79,13 +85,14 @@ check_build(const char *name, const struct node *svc, struct err *err)
         const struct node *build = node_map_get(svc, "build");
 
         if (!build && !node_map_get(svc, "image"))
-                return node_errf(err, svc, -EINVAL,
-                                 "service \"%s\" has neither an image nor a build context specified",
-                                 name);
+                return node_errf(
+                        err, svc, -EINVAL,
+                        "service \"%s\" has neither an image nor a build context specified", name);
         if (build && node_map_get(build, "dockerfile") && node_map_get(build, "dockerfile_inline"))
-                return node_errf(err, build, -EINVAL,
-                                 "service \"%s\" declares mutualy exclusive dockerfile and dockerfile_inline",
-                                 name);
+                return node_errf(
+                        err, build, -EINVAL,
+                        "service \"%s\" declares mutualy exclusive dockerfile and dockerfile_inline",
+                        name);
         return 0;
 }
 
@@ -101,9 +108,10 @@ check_healthcheck(const char *name, const struct node *svc, struct err *err)
         if (first && (strcmp(first, "CMD") == 0 || strcmp(first, "CMD-SHELL") == 0 ||
                       strcmp(first, "NONE") == 0))
                 return 0;
-        return node_errf(err, test, -EINVAL,
-                         "service \"%s\": healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
-                         name);
+        return node_errf(
+                err, test, -EINVAL,
+                "service \"%s\": healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"",
+                name);
 }
 
 static int
@@ -122,9 +130,10 @@ check_depends(struct loader *ld, const char *name, struct node *svc, const struc
                         continue;
                 node_get_bool(node_map_get(d->val, "required"), &required, NULL);
                 if (required)
-                        return node_pos_errf(err, &d->pos, -EINVAL,
-                                             "service \"%s\" depends on undefined service \"%s\": invalid compose project",
-                                             name, d->key);
+                        return node_pos_errf(
+                                err, &d->pos, -EINVAL,
+                                "service \"%s\" depends on undefined service \"%s\": invalid compose project",
+                                name, d->key);
                 /* kept in the model (docker compose prints it); `up` skips it */
                 log_warn(ld->opts->log,
                          "service \"%s\" depends on undefined service \"%s\" (required: false)",
@@ -147,10 +156,12 @@ check_refs(const char *name, const struct node *svc, const struct node *model, s
                 if (!refs)
                         continue;
                 if (refs->kind == NODE_MAP) {
-                        node_foreach_entry(e, refs) if (!node_map_get(decl, e->key)) return node_pos_errf(
-                                err, &e->pos, -EINVAL,
-                                "service \"%s\" refers to undefined %s %s: invalid compose project",
-                                name, singular[k], e->key);
+                        node_foreach_entry(e, refs)
+                                if (!node_map_get(decl, e->key))
+                                        return node_pos_errf(
+                                                err, &e->pos, -EINVAL,
+                                                "service \"%s\" refers to undefined %s %s: invalid compose project",
+                                                name, singular[k], e->key);
                         continue;
                 }
                 if (refs->kind != NODE_SEQ)
@@ -162,9 +173,10 @@ check_refs(const char *name, const struct node *svc, const struct node *model, s
                         if (!src || (k == 1 && (!type || strcmp(type, "volume") != 0)))
                                 continue;
                         if (!node_map_get(decl, src))
-                                return node_errf(err, it, -EINVAL,
-                                                 "service \"%s\" refers to undefined %s %s: invalid compose project",
-                                                 name, singular[k], src);
+                                return node_errf(
+                                        err, it, -EINVAL,
+                                        "service \"%s\" refers to undefined %s %s: invalid compose project",
+                                        name, singular[k], src);
                 }
         }
         return 0;
@@ -178,9 +190,10 @@ check_service(struct loader *ld, const char *name, struct node *svc, const struc
         int r;
 
         if (node_map_get(svc, "network_mode") && node_map_get(svc, "networks"))
-                return node_errf(err, node_map_get(svc, "networks"), -EINVAL,
-                                 "service %s declares mutually exclusive `network_mode` and `networks`: invalid compose project",
-                                 name);
+                return node_errf(
+                        err, node_map_get(svc, "networks"), -EINVAL,
+                        "service %s declares mutually exclusive `network_mode` and `networks`: invalid compose project",
+                        name);
         r = check_build(name, svc, err);
         if (r == 0)
                 r = check_healthcheck(name, svc, err);
@@ -206,12 +219,12 @@ check_sources(const struct node *model, struct err *err)
                         external = false;
                         node_get_bool(node_map_get(e->val, "external"), &external, NULL);
                         if (external || node_map_get(e->val, "file") ||
-                            node_map_get(e->val, "environment") ||
-                            node_map_get(e->val, "content"))
+                            node_map_get(e->val, "environment") || node_map_get(e->val, "content"))
                                 continue;
-                        return node_pos_errf(err, &e->pos, -EINVAL,
-                                             "%.*s \"%s\" must declare either `file` or `environment`: invalid compose project",
-                                             (int)strlen(kinds[k]) - 1, kinds[k], e->key);
+                        return node_pos_errf(
+                                err, &e->pos, -EINVAL,
+                                "%.*s \"%s\" must declare either `file` or `environment`: invalid compose project",
+                                (int)strlen(kinds[k]) - 1, kinds[k], e->key);
                 }
         }
         return 0;
@@ -219,7 +232,11 @@ check_sources(const struct node *model, struct err *err)
 
 /* ---- cycles ---- */
 
-enum { WHITE, GREY, BLACK };
+enum {
+        WHITE,
+        GREY,
+        BLACK
+};
 
 struct dfs {
         const struct node *svcs;

@@ -34,7 +34,9 @@ struct reader {
 static struct node_pos
 mark_pos(const struct reader *rd, yaml_mark_t m)
 {
-        return (struct node_pos){ .file = rd->file, .line = (int)m.line + 1, .col = (int)m.column + 1 };
+        return (struct node_pos){ .file = rd->file,
+                                  .line = (int)m.line + 1,
+                                  .col = (int)m.column + 1 };
 }
 
 static int
@@ -44,9 +46,10 @@ charge(struct reader *rd, size_t n, yaml_mark_t m)
 
         rd->nodes += n;
         if (rd->nodes > rd->lim.max_nodes)
-                return node_pos_errf(rd->err, &pos, -E2BIG,
-                                     "document expands to more than %zu nodes (alias or merge-key bomb?)",
-                                     rd->lim.max_nodes);
+                return node_pos_errf(
+                        rd->err, &pos, -E2BIG,
+                        "document expands to more than %zu nodes (alias or merge-key bomb?)",
+                        rd->lim.max_nodes);
         return 0;
 }
 
@@ -113,7 +116,7 @@ resolve_plain(const char *s)
         static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
         static const char *const bools[] = { "true", "True", "TRUE", "false", "False", "FALSE" };
         static const char *const floats[] = { ".inf", "-.inf", "+.inf", ".Inf", "-.Inf", "+.Inf",
-                                              ".INF", "-.INF", "+.INF", ".nan", ".NaN", ".NAN" };
+                                              ".INF", "-.INF", "+.INF", ".nan", ".NaN",  ".NAN" };
         char *end;
 
         /* most scalars are words: only these first bytes can start a non-string */
@@ -274,8 +277,9 @@ static int
 merge_from(struct reader *rd, struct node *map, const struct node *src, struct node_pos *pos)
 {
         if (src->kind != NODE_MAP)
-                return node_pos_errf(rd->err, pos, -EINVAL,
-                                     "yaml: map merge requires map or sequence of maps as the value");
+                return node_pos_errf(
+                        rd->err, pos, -EINVAL,
+                        "yaml: map merge requires map or sequence of maps as the value");
         for (size_t i = 0; i < src->n; i++) {
                 const struct node_entry *e = &src->entries[i];
                 size_t w;
@@ -285,9 +289,10 @@ merge_from(struct reader *rd, struct node *map, const struct node *src, struct n
                 w = node_weight(e->val);
                 rd->nodes += w;
                 if (rd->nodes > rd->lim.max_nodes)
-                        return node_pos_errf(rd->err, pos, -E2BIG,
-                                             "document expands to more than %zu nodes (alias or merge-key bomb?)",
-                                             rd->lim.max_nodes);
+                        return node_pos_errf(
+                                rd->err, pos, -E2BIG,
+                                "document expands to more than %zu nodes (alias or merge-key bomb?)",
+                                rd->lim.max_nodes);
                 node_map_set_at(map, e->key, &e->pos, node_clone(e->val));
         }
         return 0;

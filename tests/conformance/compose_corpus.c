@@ -53,9 +53,9 @@ result(struct runner *R, const char *name, bool ok, const char *fmt, ...)
 }
 
 struct load_args {
-        const char *dir;          /* working directory */
-        const char *const *files; /* relative to dir; NULL: discovery */
-        const char *const *env;   /* "K=V" */
+        const char *dir;              /* working directory */
+        const char *const *files;     /* relative to dir; NULL: discovery */
+        const char *const *env;       /* "K=V" */
         const char *const *env_files; /* --env-file, relative to dir */
         const char *const *profiles;
         const char *const *services;
@@ -277,7 +277,8 @@ invalid_case(struct runner *R, const char *dir, const char *file)
                 result(R, path, false, "was accepted, must be rejected");
                 return;
         }
-        strv_foreach(w, want) if (!strstr(err.msg, w)) {
+        strv_foreach(w, want)
+                if (!strstr(err.msg, w)) {
                         result(R, path, false, "error '%s' lacks '%s'", err.msg, w);
                         return;
                 }
@@ -310,7 +311,8 @@ run_invalid(struct runner *R)
         cleanup_free char *dir = path_join(R->corpus, "authored/invalid");
         cleanup_strv char **files = list_dir(dir, false);
 
-        strv_foreach(f, files) invalid_case(R, dir, f);
+        strv_foreach(f, files)
+                invalid_case(R, dir, f);
 }
 
 /* ---- authored/valid ---- */
@@ -340,7 +342,9 @@ seq_strv(const struct node *seq)
         char **out = NULL;
 
         if (seq && seq->kind == NODE_SEQ)
-                node_foreach_item(it, seq) if (node_text(it)) strv_add(&out, it->str);
+                node_foreach_item(it, seq)
+                        if (node_text(it))
+                                strv_add(&out, it->str);
         strv_sort(out);
         return out;
 }
@@ -367,7 +371,8 @@ closure(char ***out, const struct node *svcs, const char *name)
                 return;
         strv_add(out, name);
         if (deps && deps->kind == NODE_MAP)
-                node_foreach_entry(e, deps) closure(out, svcs, e->key);
+                node_foreach_entry(e, deps)
+                        closure(out, svcs, e->key);
 }
 
 static char **
@@ -379,9 +384,12 @@ profile_list(const struct spec_project *p)
         for (size_t m = 0; m < 2; m++)
                 if (maps[m] && maps[m]->kind == NODE_MAP)
                         node_foreach_entry(e, maps[m]) {
-                                cleanup_strv char **mine = seq_strv(node_map_get(e->val, "profiles"));
+                                cleanup_strv char **mine =
+                                        seq_strv(node_map_get(e->val, "profiles"));
 
-                                strv_foreach(s, mine) if (!strv_contains(out, s)) strv_add(&out, s);
+                                strv_foreach(s, mine)
+                                        if (!strv_contains(out, s))
+                                                strv_add(&out, s);
                         }
         strv_sort(out);
         return out;
@@ -395,13 +403,15 @@ actual_list(const struct spec_project *p, char *const *args, bool up)
         char **out = NULL;
 
         if (up) {
-                strv_foreach(s, args) closure(&out, svcs, s);
+                strv_foreach(s, args)
+                        closure(&out, svcs, s);
                 strv_sort(out);
                 return out;
         }
         if (strv_contains(args, "--profiles"))
                 return profile_list(p);
-        node_foreach_entry(e, svcs) strv_add(&out, e->key);
+        node_foreach_entry(e, svcs)
+                strv_add(&out, e->key);
         strv_sort(out);
         return out;
 }
@@ -430,7 +440,9 @@ profiles_case(struct runner *R, const char *dir, const struct node *c)
                 else
                         strv_add(&args, tok[i]);
         }
-        r = load(&(struct load_args){ .dir = dir, .files = files, .env = (const char *const *)env,
+        r = load(&(struct load_args){ .dir = dir,
+                                      .files = files,
+                                      .env = (const char *const *)env,
                                       .profiles = (const char *const *)profiles,
                                       .services = up ? (const char *const *)args : NULL },
                  &p, &err);
@@ -440,7 +452,9 @@ profiles_case(struct runner *R, const char *dir, const struct node *c)
         } else if (r < 0) {
                 result(R, name, false, "load failed: %s", err.msg);
         } else {
-                want = seq_strv(node_map_get(c, up ? "starts" : node_map_get(c, "output") ? "output" : "services"));
+                want = seq_strv(node_map_get(c, up                          ? "starts"
+                                                : node_map_get(c, "output") ? "output"
+                                                                            : "services"));
                 got = actual_list(p, args, up);
                 result(R, name, strv_equal(want, got), "lists differ");
         }
@@ -462,9 +476,14 @@ name_case(struct runner *R, const char *dir, const struct node *c, size_t idx)
         int r;
 
         if (envm && envm->kind == NODE_MAP)
-                node_foreach_entry(e, envm) strv_push(&env, xasprintf("%s=%s", e->key, e->val->str));
-        r = load(&(struct load_args){ .dir = dir, .files = files, .env = (const char *const *)env,
-                                      .project_name = args && strncmp(args, "-p ", 3) == 0 ? args + 3 : NULL },
+                node_foreach_entry(e, envm)
+                        strv_push(&env, xasprintf("%s=%s", e->key, e->val->str));
+        r = load(&(struct load_args){ .dir = dir,
+                                      .files = files,
+                                      .env = (const char *const *)env,
+                                      .project_name = args && strncmp(args, "-p ", 3) == 0
+                                                              ? args + 3
+                                                              : NULL },
                  &p, &err);
         if (werr)
                 result(R, name, r < 0 && strstr(err.msg, werr), "want error '%s', got '%s'", werr,
@@ -505,7 +524,8 @@ model_case(struct runner *R, const char *dir, const struct node *want)
         bool ok = true;
 
         case_args(header, &files, &env);
-        if (load(&(struct load_args){ .dir = dir, .files = (const char *const *)files,
+        if (load(&(struct load_args){ .dir = dir,
+                                      .files = (const char *const *)files,
                                       .env = (const char *const *)env },
                  &p, &err) < 0) {
                 result(R, dir, false, "load failed: %s", err.msg);
@@ -603,69 +623,166 @@ run_valid(struct runner *R)
 /* ---- compose-go upstream files (MANIFEST.md, compose-go/ table) ---- */
 
 struct upstream {
-        const char *dir;          /* under compose-go/ */
-        const char *files[3];     /* -f, relative to dir; none: discovery */
+        const char *dir;      /* under compose-go/ */
+        const char *files[3]; /* -f, relative to dir; none: discovery */
         const char *env[4];
         const char *env_files[3];
         bool valid;
-        const char *want;         /* error substring (I) or "key=value" check (V) */
+        const char *want; /* error substring (I) or "key=value" check (V) */
 };
 
 static const struct upstream upstream_cases[] = {
-        { "loader-testdata", { "compose-depends-on-cycle.yaml" }, { 0 }, { 0 }, false,
+        { "loader-testdata",
+          { "compose-depends-on-cycle.yaml" },
+          { 0 },
+          { 0 },
+          false,
           "dependency cycle detected: service1 -> service2 -> service3 -> service1" },
-        { "loader-testdata", { "compose-depends-on-self.yaml" }, { 0 }, { 0 }, false,
+        { "loader-testdata",
+          { "compose-depends-on-self.yaml" },
+          { 0 },
+          { 0 },
+          false,
           "dependency cycle detected: service1 -> service1" },
-        { "loader-testdata", { "compose-depends-on-profile-no-cycle.yaml" }, { 0 }, { 0 }, false,
+        { "loader-testdata",
+          { "compose-depends-on-profile-no-cycle.yaml" },
+          { 0 },
+          { 0 },
+          false,
           "dependency cycle detected" },
-        { "loader-testdata", { "compose-include-cycle.yaml" }, { 0 }, { 0 }, false,
+        { "loader-testdata",
+          { "compose-include-cycle.yaml" },
+          { 0 },
+          { 0 },
+          false,
           "include cycle detected" },
         { "loader-testdata", { "empty.yaml" }, { 0 }, { 0 }, false, "empty compose file" },
-        { "loader-testdata", { "compose-test-with-version.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-test-with-version.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "name=compose-test-with-version" },
-        { "loader-testdata", { "compose-test-extends.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-test-extends.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.importer.container_name=imported" },
-        { "loader-testdata", { "compose-test-extends.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-test-extends.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.importer.environment.SOURCE=extends" },
-        { "loader-testdata", { "compose-include.yaml" }, { "SOURCE=override" }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-include.yaml" },
+          { "SOURCE=override" },
+          { 0 },
+          true,
           "services.imported.container_name=override" },
-        { "loader-testdata", { "compose-include.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-include.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.imported.container_name=imported" },
-        { "loader-testdata", { "compose-test-extends-with-context-url.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata",
+          { "compose-test-extends-with-context-url.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.importer-with-https-url.build.context=https://github.com/docker/compose.git" },
-        { "loader-testdata/combined", { "compose.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/combined",
+          { "compose.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.service.build.context=<dir>/dir" },
-        { "loader-testdata/include", { "compose.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/include",
+          { "compose.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.included.build.context=<dir>" },
-        { "loader-testdata/include", { "project-directory.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/include",
+          { "project-directory.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.service.env_file[0].path=<parent>/subdir/extra.env" },
         { "loader-testdata/extends", { "base.yaml" }, { 0 }, { 0 }, false, "" },
         { "loader-testdata/extends", { "depends_on.yaml" }, { 0 }, { 0 }, true, NULL },
-        { "loader-testdata/extends", { "interpolated.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/extends",
+          { "interpolated.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.foo.volumes[0].source=/dev/null" },
-        { "loader-testdata/extends", { "nested.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/extends",
+          { "nested.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.with-build.build.context=<dir>" },
-        { "loader-testdata/extends", { "ports.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/extends",
+          { "ports.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.test.ports[0].published=8080" },
-        { "loader-testdata/extends", { "reset.yaml" }, { 0 }, { 0 }, true, "!services.base.command" },
+        { "loader-testdata/extends",
+          { "reset.yaml" },
+          { 0 },
+          { 0 },
+          true,
+          "!services.base.command" },
         { "loader-testdata/extends", { "sibling.yaml" }, { 0 }, { 0 }, true, NULL },
-        { "loader-testdata/extends/withdir", { "compose.yaml" }, { 0 }, { 0 }, true,
+        { "loader-testdata/extends/withdir",
+          { "compose.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.test.image=hello-world" },
         { "cli-testdata/simple", { 0 }, { 0 }, { 0 }, true, "name=simple" },
-        { "cli-testdata/simple", { "compose.yaml", "compose-with-overrides.yaml" }, { 0 }, { 0 }, true,
+        { "cli-testdata/simple",
+          { "compose.yaml", "compose-with-overrides.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.simple.image=haproxy" },
-        { "cli-testdata/simple", { "compose-name.yaml" }, { "TEST=expected" }, { 0 }, true,
+        { "cli-testdata/simple",
+          { "compose-name.yaml" },
+          { "TEST=expected" },
+          { 0 },
+          true,
           "name=test-expected-test" },
-        { "cli-testdata/simple", { "compose-with-variables.yaml" }, { "PUBLIC_PORT=8000" }, { 0 }, true,
+        { "cli-testdata/simple",
+          { "compose-with-variables.yaml" },
+          { "PUBLIC_PORT=8000" },
+          { 0 },
+          true,
           "services.simple.ports[0].published=8000" },
-        { "cli-testdata/simple", { "compose-with-paths.yaml" }, { 0 }, { 0 }, true,
+        { "cli-testdata/simple",
+          { "compose-with-paths.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.test.volumes[1].source=<dir>/relative" },
         { "cli-testdata/UNNORMALIZED PATH", { 0 }, { 0 }, { 0 }, true, "name=unnormalizedpath" },
         { "cli-testdata/env-file", { 0 }, { 0 }, { 0 }, true, "name=my_project_from_dot_env" },
-        { "cli-testdata/env-file", { "compose-with-env-files.yaml" }, { 0 }, { 0 }, true,
+        { "cli-testdata/env-file",
+          { "compose-with-env-files.yaml" },
+          { 0 },
+          { 0 },
+          true,
           "services.simple.environment.DEFAULT_PORT=9090" },
-        { "cli-testdata/env-file", { "compose-with-env-files.yaml" }, { 0 },
-          { ".env", "override.env" }, true, "services.simple.ports[0].published=9000" },
+        { "cli-testdata/env-file",
+          { "compose-with-env-files.yaml" },
+          { 0 },
+          { ".env", "override.env" },
+          true,
+          "services.simple.ports[0].published=9000" },
 };
 
 /* lookup: follow "a.b[0].c" through the model. */
@@ -675,7 +792,8 @@ lookup(const struct node *n, const char *path)
         cleanup_free char *copy = xstrdup(path);
         char *save = NULL;
 
-        for (char *part = strtok_r(copy, ".", &save); part && n; part = strtok_r(NULL, ".", &save)) {
+        for (char *part = strtok_r(copy, ".", &save); part && n;
+             part = strtok_r(NULL, ".", &save)) {
                 char *br = strchr(part, '[');
 
                 if (br)
@@ -736,12 +854,14 @@ static void
 upstream_case(struct runner *R, const struct upstream *u)
 {
         cleanup_free char *dir = xasprintf("%s/compose-go/%s", R->corpus, u->dir);
-        cleanup_free char *name = xasprintf("compose-go/%s/%s%s", u->dir,
-                                            u->files[0] ? u->files[0] : "(discovered)",
-                                            u->env[0] ? " with env" : "");
+        cleanup_free char *name =
+                xasprintf("compose-go/%s/%s%s", u->dir, u->files[0] ? u->files[0] : "(discovered)",
+                          u->env[0] ? " with env" : "");
         cleanup_sbuf struct sbuf why = SBUF_INIT;
-        struct load_args a = { .dir = dir, .files = u->files[0] ? u->files : NULL,
-                               .env = u->env, .env_files = u->env_files[0] ? u->env_files : NULL };
+        struct load_args a = { .dir = dir,
+                               .files = u->files[0] ? u->files : NULL,
+                               .env = u->env,
+                               .env_files = u->env_files[0] ? u->env_files : NULL };
         struct spec_project *p = NULL;
         struct err err = { 0 };
         int r = load(&a, &p, &err);
@@ -781,9 +901,11 @@ rewrite_prefix(struct node *n, const char *from, const char *to)
 
                 node_set_str(n, s);
         } else if (n->kind == NODE_SEQ) {
-                node_foreach_item(it, n) rewrite_prefix(it, from, to);
+                node_foreach_item(it, n)
+                        rewrite_prefix(it, from, to);
         } else if (n->kind == NODE_MAP) {
-                node_foreach_entry(e, n) rewrite_prefix(e->val, from, to);
+                node_foreach_entry(e, n)
+                        rewrite_prefix(e->val, from, to);
         }
 }
 
@@ -793,9 +915,9 @@ static bool
 allowed_extra(const char *path)
 {
         static const char *const allowed[] = {
-                ".name",                    /* networks/volumes/secrets/configs get their name */
-                "services.bar.networks",    /* a service with no network joins "default" */
-                "networks.default",         /* ... which is then declared */
+                ".name",                 /* networks/volumes/secrets/configs get their name */
+                "services.bar.networks", /* a service with no network joins "default" */
+                "networks.default",      /* ... which is then declared */
         };
         for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
                 size_t n = strlen(allowed[i]);
@@ -852,7 +974,10 @@ run_full_example(struct runner *R)
         struct err err = { 0 };
         bool ok;
 
-        if (load(&(struct load_args){ .dir = dir, .files = files, .env = env, .all_resources = true,
+        if (load(&(struct load_args){ .dir = dir,
+                                      .files = files,
+                                      .env = env,
+                                      .all_resources = true,
                                       /* like compose-go's own test: the example is not
                                        * consistent (undefined depends_on, network_mode
                                        * with networks) */
@@ -915,7 +1040,8 @@ exact_output(struct runner *R, const char *dir, const char *expected, bool no_in
         }
         want = substitute(text, p->name, dir);
         got = render(p, false, no_interp);
-        result(R, path, strcmp(want, got) == 0, "output differs:\n--- want\n%s--- got\n%s", want, got);
+        result(R, path, strcmp(want, got) == 0, "output differs:\n--- want\n%s--- got\n%s", want,
+               got);
         spec_project_free(p);
 }
 
@@ -998,7 +1124,8 @@ scenario_env(const struct node *scenarios, const char *test)
                         const char *eq = t ? strchr(t, '=') : NULL;
 
                         if (t && t[0] == '"' && eq)
-                                strv_push(&out, xasprintf("%.*s=berth-e2e", (int)(eq - t - 1), t + 1));
+                                strv_push(&out,
+                                          xasprintf("%.*s=berth-e2e", (int)(eq - t - 1), t + 1));
                 }
         }
         return out;

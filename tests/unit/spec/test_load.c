@@ -1,8 +1,8 @@
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -19,10 +19,12 @@ test_load__extends_other_file_rebases_its_paths(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  web:\n    extends:\n      file: lib/base.yaml\n"
-                                      "      service: base\n    command: serve\n");
-        fx_write(&fx, "lib/base.yaml", "services:\n  base:\n    image: b\n    env_file: ./b.env\n"
-                                       "    build: .\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  web:\n    extends:\n      file: lib/base.yaml\n"
+                 "      service: base\n    command: serve\n");
+        fx_write(&fx, "lib/base.yaml",
+                 "services:\n  base:\n    image: b\n    env_file: ./b.env\n"
+                 "    build: .\n");
         fx_write(&fx, "lib/b.env", "FROM_FILE=1\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         web = node_map_get(node_map_get(p->model, "services"), "web");
@@ -48,9 +50,10 @@ test_load__extends_chains_and_local_wins(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  a:\n    image: a\n    user: ua\n"
-                                      "  b:\n    extends: a\n    user: ub\n"
-                                      "  c:\n    extends: {service: b}\n    hostname: hc\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  a:\n    image: a\n    user: ua\n"
+                 "  b:\n    extends: a\n    user: ub\n"
+                 "  c:\n    extends: {service: b}\n    hostname: hc\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         assert_string_equal(svc_str(p, "c", "image"), "a");
         assert_string_equal(svc_str(p, "c", "user"), "ub");
@@ -68,8 +71,9 @@ test_load__extends_cycle_and_missing_are_errors(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  a:\n    image: x\n    extends: b\n"
-                                      "  b:\n    extends: a\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  a:\n    image: x\n    extends: b\n"
+                 "  b:\n    extends: a\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), -ELOOP);
         assert_non_null(strstr(err.msg, "circular reference"));
         err_clear(&err);
@@ -91,10 +95,12 @@ test_load__include_uses_its_own_directory_and_env(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "include:\n  - sub/compose.yaml\nservices:\n  web:\n"
-                                      "    image: w\n    depends_on: [db]\n");
-        fx_write(&fx, "sub/compose.yaml", "services:\n  db:\n    image: \"db:${DBTAG}\"\n"
-                                          "    volumes: [\"./data:/data\"]\n");
+        fx_write(&fx, "compose.yaml",
+                 "include:\n  - sub/compose.yaml\nservices:\n  web:\n"
+                 "    image: w\n    depends_on: [db]\n");
+        fx_write(&fx, "sub/compose.yaml",
+                 "services:\n  db:\n    image: \"db:${DBTAG}\"\n"
+                 "    volumes: [\"./data:/data\"]\n");
         fx_write(&fx, "sub/.env", "DBTAG=16\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         assert_string_equal(svc_str(p, "db", "image"), "db:16");
@@ -155,8 +161,9 @@ test_load__multiple_documents_merge_in_order(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  w:\n    image: a\n---\nservices:\n  w:\n"
-                                      "    image: b\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  w:\n    image: a\n---\nservices:\n  w:\n"
+                 "    image: b\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         assert_string_equal(svc_str(p, "w", "image"), "b");
         spec_project_free(p);

@@ -1,8 +1,8 @@
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -24,18 +24,19 @@ test_normalize__default_network_and_names(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "name: shop\nservices:\n  web:\n    image: a\n"
-                                      "    volumes: [data:/d]\n  host:\n    image: b\n"
-                                      "    network_mode: host\nvolumes:\n  data:\n"
-                                      "  ext:\n    external: true\n");
+        fx_write(&fx, "compose.yaml",
+                 "name: shop\nservices:\n  web:\n    image: a\n"
+                 "    volumes: [data:/d]\n  host:\n    image: b\n"
+                 "    network_mode: host\nvolumes:\n  data:\n"
+                 "  ext:\n    external: true\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         assert_non_null(node_map_entry(node_map_get(svc(p, "web"), "networks"), "default"));
         assert_null(node_map_get(svc(p, "host"), "networks"));
         nets = node_map_get(p->model, "networks");
         assert_string_equal(node_map_str(node_map_get(nets, "default"), "name"), "shop_default");
-        assert_string_equal(node_map_str(node_map_get(node_map_get(p->model, "volumes"), "data"),
-                                         "name"),
-                            "shop_data");
+        assert_string_equal(
+                node_map_str(node_map_get(node_map_get(p->model, "volumes"), "data"), "name"),
+                "shop_data");
         /* declared but unused: dropped, as docker compose config does */
         assert_null(node_map_get(node_map_get(p->model, "volumes"), "ext"));
         spec_project_free(p);
@@ -52,12 +53,13 @@ test_normalize__all_resources_keeps_unused_and_external_keeps_its_key(void **sta
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "name: shop\nservices:\n  web:\n    image: a\n"
-                                      "volumes:\n  ext:\n    external: true\n");
+        fx_write(&fx, "compose.yaml",
+                 "name: shop\nservices:\n  web:\n    image: a\n"
+                 "volumes:\n  ext:\n    external: true\n");
         assert_int_equal(fx_load_opts(&fx, &o, NULL, &p, &err), 0);
-        assert_string_equal(node_map_str(node_map_get(node_map_get(p->model, "volumes"), "ext"),
-                                         "name"),
-                            "ext");
+        assert_string_equal(
+                node_map_str(node_map_get(node_map_get(p->model, "volumes"), "ext"), "name"),
+                "ext");
         spec_project_free(p);
         fx_release(&fx);
 }
@@ -72,10 +74,11 @@ test_normalize__implicit_dependencies(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  db:\n    image: d\n  vpn:\n    image: v\n"
-                                      "  data:\n    image: x\n"
-                                      "  web:\n    image: w\n    links: ['db:database']\n"
-                                      "    volumes_from: ['data:ro']\n    network_mode: service:vpn\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  db:\n    image: d\n  vpn:\n    image: v\n"
+                 "  data:\n    image: x\n"
+                 "  web:\n    image: w\n    links: ['db:database']\n"
+                 "    volumes_from: ['data:ro']\n    network_mode: service:vpn\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         deps = node_map_get(svc(p, "web"), "depends_on");
         assert_int_equal(deps->n, 3);
@@ -97,9 +100,10 @@ test_normalize__paths_home_and_remote_contexts(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  web:\n    build: https://example.com/r.git\n"
-                                      "    volumes: ['~/cfg:/cfg', './src:/src', '/abs:/abs']\n"
-                                      "  api:\n    build: ./api\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  web:\n    build: https://example.com/r.git\n"
+                 "    volumes: ['~/cfg:/cfg', './src:/src', '/abs:/abs']\n"
+                 "  api:\n    build: ./api\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         vols = node_map_get(svc(p, "web"), "volumes");
         assert_string_equal(node_map_str(vols->items[0], "source"), "/home/u/cfg");
@@ -126,10 +130,11 @@ test_normalize__env_file_then_environment_then_shell(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  app:\n    image: a\n    env_file:\n"
-                                      "      - a.env\n      - path: missing.env\n        required: false\n"
-                                      "    environment:\n      FROM_MAP: value\n      PASS:\n"
-                                      "      UNSET_ME:\n      NUM: 3\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  app:\n    image: a\n    env_file:\n"
+                 "      - a.env\n      - path: missing.env\n        required: false\n"
+                 "    environment:\n      FROM_MAP: value\n      PASS:\n"
+                 "      UNSET_ME:\n      NUM: 3\n");
         fx_write(&fx, "a.env", "FROM_FILE=file\nFROM_MAP=loses\n");
         strv_add(&fx.env, "PASS=ok");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
@@ -163,7 +168,8 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_normalize__default_network_and_names),
-                cmocka_unit_test(test_normalize__all_resources_keeps_unused_and_external_keeps_its_key),
+                cmocka_unit_test(
+                        test_normalize__all_resources_keeps_unused_and_external_keeps_its_key),
                 cmocka_unit_test(test_normalize__implicit_dependencies),
                 cmocka_unit_test(test_normalize__paths_home_and_remote_contexts),
                 cmocka_unit_test(test_normalize__env_file_then_environment_then_shell),

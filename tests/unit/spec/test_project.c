@@ -1,8 +1,8 @@
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -52,7 +52,8 @@ test_project__name_precedence_and_rules(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "name: \"Demo_${STAGE:-dev}\"\nservices:\n  w:\n    image: x\n");
+        fx_write(&fx, "compose.yaml",
+                 "name: \"Demo_${STAGE:-dev}\"\nservices:\n  w:\n    image: x\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
         assert_string_equal(p->name, "demo_dev");
         assert_string_equal(node_map_str(p->model, "name"), "demo_dev");

@@ -1,8 +1,8 @@
+#include <errno.h>
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
-#include <errno.h>
 
 #include <cmocka.h>
 
@@ -56,16 +56,19 @@ test_validate__exclusive_and_required_keys(void **state)
         (void)state;
         expect_error("services:\n  web:\n    command: x\n",
                      "has neither an image nor a build context specified");
-        expect_error("services:\n  web:\n    image: a\n    network_mode: host\n    networks: [default]\n",
-                     "mutually exclusive `network_mode` and `networks`");
-        expect_error("services:\n  web:\n    build:\n      dockerfile: D\n      dockerfile_inline: x\n",
-                     "mutualy exclusive dockerfile and dockerfile_inline");
+        expect_error(
+                "services:\n  web:\n    image: a\n    network_mode: host\n    networks: [default]\n",
+                "mutually exclusive `network_mode` and `networks`");
+        expect_error(
+                "services:\n  web:\n    build:\n      dockerfile: D\n      dockerfile_inline: x\n",
+                "mutualy exclusive dockerfile and dockerfile_inline");
         expect_error("services:\n  web:\n    image: a\n    healthcheck:\n      test: [RUN, x]\n",
                      "healthcheck.test must start either by \"CMD\", \"CMD-SHELL\" or \"NONE\"");
         expect_error("services:\n  web:\n    image: a\n    secrets: [t]\nsecrets:\n  t: {}\n",
                      "secret \"t\" must declare either `file` or `environment`");
-        expect_error("services:\n  web:\n    image: a\n    scale: 2\n    deploy:\n      replicas: 3\n",
-                     "can't set distinct values on 'scale' and 'deploy.replicas'");
+        expect_error(
+                "services:\n  web:\n    image: a\n    scale: 2\n    deploy:\n      replicas: 3\n",
+                "can't set distinct values on 'scale' and 'deploy.replicas'");
         expect_error("services:\n  web:\n    image: a\n    volumes: [d:/d]\nvolumes:\n  d:\n"
                      "    external: true\n    driver: local\n",
                      "volumes.d: conflicting parameters \"external\" and \"driver\" specified");
@@ -80,13 +83,14 @@ test_validate__optional_dependency_is_kept_with_a_warning(void **state)
 
         (void)state;
         fx_init(&fx);
-        fx_write(&fx, "compose.yaml", "services:\n  w:\n    image: a\n    depends_on:\n"
-                                      "      m:\n        condition: service_started\n"
-                                      "        required: false\n");
+        fx_write(&fx, "compose.yaml",
+                 "services:\n  w:\n    image: a\n    depends_on:\n"
+                 "      m:\n        condition: service_started\n"
+                 "        required: false\n");
         assert_int_equal(fx_load(&fx, NULL, &p, &err), 0);
-        assert_non_null(node_map_get(node_map_get(node_map_get(node_map_get(p->model, "services"), "w"),
-                                                 "depends_on"),
-                                    "m"));
+        assert_non_null(node_map_get(
+                node_map_get(node_map_get(node_map_get(p->model, "services"), "w"), "depends_on"),
+                "m"));
         assert_int_equal(strv_length(fx.warnings), 1);
         spec_project_free(p);
         fx_release(&fx);
