@@ -134,7 +134,7 @@ static int
 parse_key(struct dparser *p, char **ret_key, bool *ret_inherited)
 {
         size_t start, end, i;
-        bool inherited;
+        bool inherited = false;
 
         if (p->n - p->i > 6 && memcmp(p->s + p->i, "export", 6) == 0 && is_blank(p->s[p->i + 6])) {
                 p->i += 6;
@@ -317,7 +317,7 @@ parse_statement(struct dparser *p)
 {
         cleanup_free char *key = NULL;
         cleanup_free char *value = NULL;
-        bool inherited;
+        bool inherited = false;
         int r = parse_key(p, &key, &inherited);
 
         if (r < 0)

@@ -359,7 +359,7 @@ resolve_service(struct loader *ld, struct node *doc, const char *file, const cha
         cleanup_free char *key = xasprintf("%s#%s", file, name);
         cleanup_node struct node *base = NULL;
         cleanup_free char *path = xasprintf("services.%s", name);
-        struct ext_ref ref;
+        struct ext_ref ref = { 0 };
         int r;
 
         if (!ext)

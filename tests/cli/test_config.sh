@@ -82,9 +82,15 @@ expect_one_line_error "unknown command"
 
 rm -f compose.yaml
 mkdir -p empty && cd empty || exit 1
-run "$berth" config
-expect_one_line_error "no compose file"
-grep -q "no configuration file provided: not found" "$work/err" && ok || bad "no file: $errout"
+# discovery walks up: only meaningful when no directory above holds a compose file
+above=$(d=$(dirname "$PWD"); while :; do ls "$d"/compose.y*ml "$d"/docker-compose.y*ml 2>/dev/null; [ "$d" = / ] && break; d=$(dirname "$d"); done)
+if [ -z "$above" ]; then
+  run "$berth" config
+  expect_one_line_error "no compose file"
+  grep -q "no configuration file provided: not found" "$work/err" && ok || bad "no file: $errout"
+else
+  echo "skip: no-file check (a compose file exists above: $above)"
+fi
 
 if [ -n "$conf" ] && [ -d "$conf/compose/docker-compose-e2e/TestLocalComposeConfig" ]; then
   cd "$conf/compose/docker-compose-e2e/TestLocalComposeConfig" || exit 1

@@ -28,6 +28,37 @@ test_project__discovery_walks_up_and_loads_override(void **state)
         fx_release(&fx);
 }
 
+/* ancestor_has_compose: discovery walks up, so a compose file above the fixture (in /tmp
+ * or /) would be found; such a machine cannot run the "nothing found" test. */
+static bool
+ancestor_has_compose(const char *dir)
+{
+        static const char *const names[] = { "compose.yaml", "compose.yml", "docker-compose.yml",
+                                             "docker-compose.yaml" };
+        char *d = path_dirname(dir);
+        bool found = false;
+
+        for (;;) {
+                char *parent;
+
+                for (size_t i = 0; i < sizeof(names) / sizeof(names[0]) && !found; i++) {
+                        char *p = path_join(d, names[i]);
+
+                        found = fs_exists(p);
+                        free(p);
+                }
+                parent = path_dirname(d);
+                if (found || strcmp(parent, d) == 0) {
+                        free(parent);
+                        break;
+                }
+                free(d);
+                d = parent;
+        }
+        free(d);
+        return found;
+}
+
 static void
 test_project__no_file_is_a_clear_error(void **state)
 {
@@ -37,6 +68,10 @@ test_project__no_file_is_a_clear_error(void **state)
 
         (void)state;
         fx_init(&fx);
+        if (ancestor_has_compose(fx.dir)) {
+                fx_release(&fx);
+                skip();
+        }
         assert_int_equal(fx_load(&fx, NULL, &p, &err), -ENOENT);
         assert_string_equal(err.msg, "no configuration file provided: not found");
         fx_release(&fx);
