@@ -45,7 +45,7 @@ if cmake -S . -B build-ci-fuzz -G Ninja -DBERTH_WERROR=ON -DBERTH_FUZZ=ON -DBERT
     [ -x "$f" ] || continue
     name=$(basename "$f")
     corpus=tests/fuzz/corpus/${name#fuzz_}
-    args=(-max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10)
+    args=(-max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
     work=$(mktemp -d)
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
     if [ "$name" = fuzz_compose ] && [ -d ../shared/conformance/compose ]; then
