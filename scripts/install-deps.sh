@@ -8,8 +8,8 @@ packages=(
   # libraries (see README: why each)
   libyaml-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev libjson-c-dev
   libnl-3-dev libnl-route-3-dev libcmocka-dev
-  # test peers and base images
-  busybox-static docker-compose
+  # test peers, base images and the tools the system tests drive
+  busybox-static docker-compose nftables iproute2
 )
 missing=()
 for p in "${packages[@]}"; do
