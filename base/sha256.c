@@ -10,11 +10,11 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-# include <cpuid.h>
-# include <immintrin.h>
-# define SHA256_HAVE_X86 1
+#        include <cpuid.h>
+#        include <immintrin.h>
+#        define SHA256_HAVE_X86 1
 #else
-# define SHA256_HAVE_X86 0
+#        define SHA256_HAVE_X86 0
 #endif
 
 static const uint32_t K[64] = {
@@ -137,8 +137,8 @@ compress_x86(uint32_t h[8], const uint8_t *block, size_t nblocks)
                                 w = _mm_shuffle_epi8(w, bswap);
                         } else {
                                 w = _mm_sha256msg1_epu32(m[(g - 4) & 3], m[(g - 3) & 3]);
-                                w = _mm_add_epi32(w, _mm_alignr_epi8(m[(g - 1) & 3],
-                                                                     m[(g - 2) & 3], 4));
+                                w = _mm_add_epi32(
+                                        w, _mm_alignr_epi8(m[(g - 1) & 3], m[(g - 2) & 3], 4));
                                 w = _mm_sha256msg2_epu32(w, m[(g - 1) & 3]);
                         }
                         m[g & 3] = w;
@@ -171,14 +171,21 @@ compress(struct sha256 *c, const uint8_t *block, size_t nblocks)
 }
 
 void
-sha256_init(struct sha256 *c)
+sha256_reset(struct sha256 *c)
 {
+        /* FIPS 180-4 5.3.3 */
         static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                         0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
 
         memcpy(c->h, iv, sizeof(iv));
         c->len = 0;
         c->nbuf = 0;
+}
+
+void
+sha256_init(struct sha256 *c)
+{
+        sha256_reset(c);
 #if SHA256_HAVE_X86
         c->hw = cpu_has_sha();
 #else

@@ -25,7 +25,12 @@ struct sha256 {
         bool hw; /* use the CPU's SHA instructions */
 };
 
+/* sha256_init: start a digest. It asks the CPU (CPUID) which block function to use, which
+ * costs microseconds in a VM: to hash many small things, init one context and copy it
+ * (struct assignment) or sha256_reset() a used one. */
 void sha256_init(struct sha256 *c);
+/* sha256_reset: start a new digest in c, keeping the block function sha256_init chose. */
+void sha256_reset(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 /* sha256_final: write the 32-byte digest; c is spent afterwards. */
 void sha256_final(struct sha256 *c, uint8_t out[SHA256_DIGEST_SIZE]);

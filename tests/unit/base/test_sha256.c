@@ -1,8 +1,8 @@
 /* Tests for base/sha256: the FIPS 180-4 / NIST example vectors, streaming in odd chunks, and
  * agreement between the hardware and portable block functions. */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +59,8 @@ test_sha256__million_a(void **state)
                 sha256_update(&c, chunk, sizeof(chunk));
         sha256_final(&c, d);
         sha256_hex(d, hex);
-        assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+        assert_string_equal(hex,
+                            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
 /* Lengths around the 55/56/64-byte padding edges, fed in chunks of every size 1..67, must give
