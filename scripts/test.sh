@@ -48,11 +48,11 @@ if cmake -S . -B build-ci-fuzz -G Ninja -DBERTH_WERROR=ON -DBERTH_FUZZ=ON -DBERT
     args=(-max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1)
     work=$(mktemp -d)
     [ -d "$corpus" ] && cp -r "$corpus"/. "$work"/
-    if [ "$name" = fuzz_compose ] && [ -d ../shared/conformance/compose ]; then
-      # seed with every compose file of the shared corpus
-      find ../shared/conformance/compose -name '*.y*ml' | while read -r y; do
-        cp "$y" "$work/$(echo "$y" | md5sum | cut -c1-16).yaml"; done
-    fi
+    # seed with the shared corpora: compose files, Dockerfiles
+    seeds=
+    [ "$name" = fuzz_compose ] && seeds=$(find ../shared/conformance/compose -name '*.y*ml' 2>/dev/null)
+    [ "$name" = fuzz_dockerfile ] && seeds=$(find ../shared/conformance/dockerfile -name Dockerfile 2>/dev/null)
+    for y in $seeds; do cp "$y" "$work/$(echo "$y" | md5sum | cut -c1-16)"; done
     args+=("$work")
     if "$f" "${args[@]}" >"$log" 2>&1; then
       echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+' || echo '?') runs)"
