@@ -13,7 +13,7 @@
 #include "base/sbuf.h"
 #include "base/strv.h"
 #include "dfstage_int.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 #include "shellexpand.h"
 
 #define NFLAGS(a) ARRAY_SIZE(a)
@@ -445,7 +445,7 @@ check_args(struct dfstage_run *s, const struct df_instr *in)
                 if (in->nargs == 0)
                         return dfstage_fail(s, "%s requires at least one argument", name);
                 for (size_t i = 0; in->cmd == DF_VOLUME && i < in->nargs; i++)
-                        if (dockerfile_utf8_lspace(in->args[i], in->arglen[i]) == in->arglen[i])
+                        if (utf8_lspace(in->args[i], in->arglen[i]) == in->arglen[i])
                                 return dfstage_fail(s, "VOLUME specified can not be an empty "
                                                        "string");
                 return 0;
@@ -817,8 +817,8 @@ do_volume(struct dfstage_run *s, const struct df_instr *in, struct dfstage_step 
                 r = dfstage_expand(s, in->args[i], &v);
                 if (r < 0)
                         break;
-                t = v + dockerfile_utf8_lspace(v, strlen(v));
-                n = strlen(t) - dockerfile_utf8_rspace(t, strlen(t));
+                t = v + utf8_lspace(v, strlen(v));
+                n = strlen(t) - utf8_rspace(t, strlen(t));
                 if (n == 0) {
                         r = dfstage_fail(s, "VOLUME specified can not be an empty string");
                         break;

@@ -19,7 +19,7 @@
 #include "base/cleanup.h"
 #include "base/strv.h"
 #include "dockerfile_json.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 #include "shellexpand.h"
 
 struct parser {
@@ -206,15 +206,15 @@ parse_words(const char *s, size_t n, char esc)
 
         for (size_t pos = 0; pos < n;) {
                 uint32_t ch;
-                size_t cw = dockerfile_utf8_decode(s + pos, n - pos, &ch);
+                size_t cw = utf8_decode(s + pos, n - pos, &ch);
 
                 pos += cw;
                 if (w.phase == W_SPACES) {
-                        if (dockerfile_utf8_isspace(ch))
+                        if (utf8_isspace(ch))
                                 continue;
                         w.phase = W_WORD;
                 }
-                if (w.phase == W_WORD && dockerfile_utf8_isspace(ch)) {
+                if (w.phase == W_WORD && utf8_isspace(ch)) {
                         w.phase = W_SPACES;
                         ws_end_word(&w);
                         continue;
@@ -231,10 +231,10 @@ parse_words(const char *s, size_t n, char esc)
                                 w.phase = W_WORD;
                                 break; /* an escape at the very end is dropped */
                         }
-                        dockerfile_utf8_add(&w.sb, ch);
-                        pos += dockerfile_utf8_decode(s + pos, n - pos, &ch);
+                        utf8_add(&w.sb, ch);
+                        pos += utf8_decode(s + pos, n - pos, &ch);
                 }
-                dockerfile_utf8_add(&w.sb, ch);
+                utf8_add(&w.sb, ch);
         }
         if (w.phase != W_SPACES)
                 ws_end_word(&w);
@@ -306,7 +306,7 @@ parse_maybe_json(struct parser *p, int line, struct df_instr *in, const char *s,
                  bool to_list)
 {
         char **v = NULL;
-        size_t *lens = NULL, count = 0, skip = dockerfile_utf8_lspace(s, n);
+        size_t *lens = NULL, count = 0, skip = utf8_lspace(s, n);
         enum dockerfile_json_result r = DOCKERFILE_JSON_NOT_ARRAY;
 
         if (n - skip > 0 && s[skip] == '[')
@@ -435,14 +435,14 @@ dispatch(struct parser *p, int line, struct df_instr *in, const char *s, size_t 
 static int
 node_from_line(struct parser *p, int line, const char *s, size_t n, int depth, struct df_instr *in)
 {
-        size_t lead = dockerfile_utf8_lspace(s, n), kw_end, rest;
+        size_t lead = utf8_lspace(s, n), kw_end, rest;
         const char *t = s + lead;
         size_t tn = n - lead;
 
         if (depth > DOCKERFILE_MAX_NESTING)
                 return perr(p, line, -EINVAL, "ONBUILD nested more than %d deep",
                             DOCKERFILE_MAX_NESTING);
-        tn -= dockerfile_utf8_rspace(t, tn);
+        tn -= utf8_rspace(t, tn);
         in->original = xstrndup(s, n);
         for (kw_end = 0; kw_end < tn && !is_ws(t[kw_end]); kw_end++)
                 ;
@@ -452,7 +452,7 @@ node_from_line(struct parser *p, int line, const char *s, size_t n, int depth, s
                 ;
         if (rest < tn) {
                 rest += extract_flags(t + rest, tn - rest, p->esc, &in->flags);
-                rest += dockerfile_utf8_lspace(t + rest, tn - rest);
+                rest += utf8_lspace(t + rest, tn - rest);
         }
         return dispatch(p, line, in, t + rest, tn - rest, depth);
 }
@@ -655,7 +655,7 @@ trim_continuation(char esc, const char *s, size_t *n)
 static bool
 is_comment(const char *s, size_t n)
 {
-        size_t i = dockerfile_utf8_lspace(s, n);
+        size_t i = utf8_lspace(s, n);
 
         return i < n && s[i] == '#';
 }
@@ -708,7 +708,7 @@ directive_line(struct parser *p, const char *s, size_t n)
                 return 0;
         if (n == 0 || s[0] != '#')
                 goto done;
-        i += dockerfile_utf8_lspace(s + 1, n - 1);
+        i += utf8_lspace(s + 1, n - 1);
         if (i >= n || !((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z'))
                 goto done;
         while (i < n &&
@@ -798,7 +798,7 @@ read_continuation(struct parser *p, struct sbuf *line, bool eol, bool *has_empty
 
                 if (is_comment(raw, n))
                         continue;
-                if (dockerfile_utf8_lspace(raw, n) == n) {
+                if (utf8_lspace(raw, n) == n) {
                         *has_empty = true;
                         continue;
                 }
@@ -844,7 +844,7 @@ parse_lines(struct parser *p)
         int r;
 
         while ((r = next_line(p, &raw, &rn)) > 0) {
-                size_t n = trim_newline(raw, rn), lead = dockerfile_utf8_lspace(raw, n);
+                size_t n = trim_newline(raw, rn), lead = utf8_lspace(raw, n);
                 const char *t = raw + lead;
                 bool eol, has_empty = false;
                 struct df_instr *in;

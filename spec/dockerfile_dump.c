@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "dockerfile.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 
 void
 dockerfile_dump_instr(const struct df_instr *in, struct sbuf *out)
@@ -19,13 +19,13 @@ dockerfile_dump_instr(const struct df_instr *in, struct sbuf *out)
                 for (size_t i = 0; in->flags[i]; i++) {
                         if (i > 0)
                                 sbuf_addch(out, ' ');
-                        dockerfile_utf8_quote(out, in->flags[i], strlen(in->flags[i]));
+                        utf8_quote(out, in->flags[i], strlen(in->flags[i]));
                 }
                 sbuf_addch(out, ']');
         }
         for (size_t i = 0; i < in->nargs; i++) {
                 sbuf_addch(out, ' ');
-                dockerfile_utf8_quote(out, in->args[i], in->arglen[i]);
+                utf8_quote(out, in->args[i], in->arglen[i]);
         }
         if (in->sub) {
                 sbuf_adds(out, " (");
@@ -33,8 +33,8 @@ dockerfile_dump_instr(const struct df_instr *in, struct sbuf *out)
                 sbuf_addch(out, ')');
         }
         /* Go's TrimSpace of the node dump */
-        lead = dockerfile_utf8_lspace(out->buf + start, out->len - start);
-        trail = dockerfile_utf8_rspace(out->buf + start + lead, out->len - start - lead);
+        lead = utf8_lspace(out->buf + start, out->len - start);
+        trail = utf8_rspace(out->buf + start + lead, out->len - start - lead);
         if (lead > 0)
                 memmove(out->buf + start, out->buf + start + lead, out->len - start - lead);
         sbuf_truncate(out, out->len - lead - trail);

@@ -11,7 +11,7 @@
 #include "base/cleanup.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 
 struct cursor {
         const char *s;
@@ -70,11 +70,11 @@ decode_u(struct cursor *c, struct sbuf *out)
                         c->pos += 6;
                         r = 0x10000 + ((r - 0xD800) << 10) + (r2 - 0xDC00);
                 } else {
-                        r = (int32_t)DOCKERFILE_UTF8_BAD;
+                        r = (int32_t)UTF8_BAD;
                 }
         }
         if (out)
-                dockerfile_utf8_add(out, (uint32_t)r);
+                utf8_add(out, (uint32_t)r);
 }
 
 /* a string at c->pos (the opening quote); decoded into out when out is not NULL */
@@ -119,9 +119,9 @@ read_string(struct cursor *c, struct sbuf *out)
                 } else {
                         uint32_t r;
 
-                        c->pos += dockerfile_utf8_decode(c->s + c->pos, c->n - c->pos, &r);
+                        c->pos += utf8_decode(c->s + c->pos, c->n - c->pos, &r);
                         if (out)
-                                dockerfile_utf8_add(out, r);
+                                utf8_add(out, r);
                 }
         }
         return false;

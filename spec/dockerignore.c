@@ -13,7 +13,7 @@
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 #include "dockerignore_re.h"
 
 enum match_type {
@@ -41,11 +41,11 @@ struct dockerignore {
 static size_t
 trim_space(const char **s, size_t n)
 {
-        size_t lead = dockerfile_utf8_lspace(*s, n);
+        size_t lead = utf8_lspace(*s, n);
 
         *s += lead;
         n -= lead;
-        return n - dockerfile_utf8_rspace(*s, n);
+        return n - utf8_rspace(*s, n);
 }
 
 /* one line of the file: trimmed, '!' kept in front, cleaned, one leading '/' dropped */
@@ -124,8 +124,8 @@ glob_class_char(const char *p, size_t n, size_t *i)
                 return false;
         if (p[*i] == '\\' && ++*i >= n)
                 return false;
-        len = dockerfile_utf8_decode(p + *i, n - *i, &r);
-        if (r == DOCKERFILE_UTF8_BAD && len == 1)
+        len = utf8_decode(p + *i, n - *i, &r);
+        if (r == UTF8_BAD && len == 1)
                 return false;
         *i += len;
         return *i < n;
@@ -177,7 +177,7 @@ static enum match_type
 pattern_regexp(const char *text, struct sbuf *re)
 {
         size_t n, i = 0;
-        cleanup_free uint32_t *r = dockerfile_utf8_runes(text, strlen(text), true, &n);
+        cleanup_free uint32_t *r = utf8_runes(text, strlen(text), true, &n);
         enum match_type t = MT_EXACT;
 
         sbuf_addch(re, '^');
@@ -205,13 +205,13 @@ pattern_regexp(const char *text, struct sbuf *re)
                 } else if (c == '\\') {
                         sbuf_addch(re, '\\');
                         if (i < n) {
-                                dockerfile_utf8_add(re, r[i++]);
+                                utf8_add(re, r[i++]);
                                 t = MT_REGEXP;
                         }
                 } else {
                         if (c == '[' || c == ']')
                                 t = MT_REGEXP;
-                        dockerfile_utf8_add(re, c);
+                        utf8_add(re, c);
                 }
         }
         sbuf_addch(re, '$');

@@ -11,7 +11,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 
 #define MAX_RUNE   0x10FFFFu
 #define MAX_GROUPS 100
@@ -234,7 +234,7 @@ rune_at(struct rparser *p, size_t *len)
 {
         uint32_t r;
 
-        *len = dockerfile_utf8_decode(p->s + p->pos, p->n - p->pos, &r);
+        *len = utf8_decode(p->s + p->pos, p->n - p->pos, &r);
         return r;
 }
 
@@ -736,7 +736,7 @@ dockerignore_re_search(const struct dockerignore_re *re, const char *s)
                         return true;
                 if (pos >= end)
                         return false;
-                len = dockerfile_utf8_decode(s + pos, end - pos, &r);
+                len = utf8_decode(s + pos, end - pos, &r);
                 gen++;
                 nxt.n = 0;
                 for (size_t i = 0; i < cur.n; i++) {

@@ -37,55 +37,18 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/utf8.h"
 
 /* ---- UTF-8 ---------------------------------------------------------------------------- */
 
-/* utf8_decode: the rune at s[0..n) and its length, Go's way: an invalid or truncated
- * sequence, an overlong form or a surrogate is one byte of U+FFFD (ret_len 1). */
+/* rune_at: the rune at s[0..n) and its length (base/utf8.h: Go's utf8.DecodeRune). */
 static uint32_t
-utf8_decode(const unsigned char *s, size_t n, size_t *ret_len)
+rune_at(const char *s, size_t n, size_t *ret_len)
 {
-        uint32_t r, min;
-        size_t len;
+        uint32_t r;
 
-        *ret_len = 1;
-        if (s[0] < 0x80)
-                return s[0];
-        if ((s[0] & 0xE0) == 0xC0)
-                len = 2, r = s[0] & 0x1F, min = 0x80;
-        else if ((s[0] & 0xF0) == 0xE0)
-                len = 3, r = s[0] & 0x0F, min = 0x800;
-        else if ((s[0] & 0xF8) == 0xF0)
-                len = 4, r = s[0] & 0x07, min = 0x10000;
-        else
-                return 0xFFFD;
-        if (len > n)
-                return 0xFFFD;
-        for (size_t k = 1; k < len; k++) {
-                if ((s[k] & 0xC0) != 0x80)
-                        return 0xFFFD;
-                r = (r << 6) | (s[k] & 0x3F);
-        }
-        if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-                return 0xFFFD;
-        *ret_len = len;
+        *ret_len = utf8_decode(s, n, &r);
         return r;
-}
-
-static bool
-utf8_valid(const char *s, size_t n)
-{
-        size_t i = 0, len;
-
-        while (i < n) {
-                uint32_t r = utf8_decode((const unsigned char *)s + i, n - i, &len);
-
-                /* a real U+FFFD is three bytes long; one byte means a bad sequence */
-                if (r == 0xFFFD && len == 1)
-                        return false;
-                i += len;
-        }
-        return true;
 }
 
 /* u8_width: the length of the sequence a lead byte starts (libyaml's width()). */
@@ -795,7 +758,7 @@ literal_worth_it(const char *s, size_t n)
         if (n < 2)
                 return false;
         for (size_t i = 0; i < n; i += len)
-                if (!go_is_space(utf8_decode((const unsigned char *)s + i, n - i, &len)))
+                if (!go_is_space(rune_at(s + i, n - i, &len)))
                         return true;
         return false;
 }
@@ -999,7 +962,7 @@ y_write_double(struct yw *w, const char *s, size_t n, int indent, bool allow_bre
 
                 if (bom || !is_printable_at(s, n, i) || is_break_at(s, n, i) || s[i] == '"' ||
                     s[i] == '\\') {
-                        y_escape(w, utf8_decode((const unsigned char *)s + i, n - i, &len));
+                        y_escape(w, rune_at(s + i, n - i, &len));
                         i += len;
                         spaces = false;
                 } else if (s[i] == ' ' && y_fold(w, allow_breaks, spaces) && i > 0 && i < n - 1) {
@@ -1277,7 +1240,7 @@ j_string(struct sbuf *out, const char *s)
         sbuf_addch(out, '"');
         for (size_t i = 0; i < n; i += len) {
                 unsigned char c = (unsigned char)s[i];
-                uint32_t r = utf8_decode((const unsigned char *)s + i, n - i, &len);
+                uint32_t r = rune_at(s + i, n - i, &len);
 
                 if (c == '"' || c == '\\') {
                         sbuf_addch(out, '\\');

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/utf8.h"
 #include "base/cleanup.h"
 
 enum fkind {
@@ -454,43 +455,15 @@ static const struct sdef s_project = SDEF(f_project);
 
 /* ---- go-yaml's key order (sorter.go keyList.Less on strings) -------------------------- */
 
-/* rune_at: Go's []rune(s) element: invalid UTF-8 is one U+FFFD per byte. */
-static uint32_t
-rune_at(const unsigned char *s, size_t *len)
-{
-        uint32_t r, min;
-        size_t n;
-
-        *len = 1;
-        if (s[0] < 0x80)
-                return s[0];
-        if ((s[0] & 0xE0) == 0xC0)
-                n = 2, r = s[0] & 0x1F, min = 0x80;
-        else if ((s[0] & 0xF0) == 0xE0)
-                n = 3, r = s[0] & 0x0F, min = 0x800;
-        else if ((s[0] & 0xF8) == 0xF0)
-                n = 4, r = s[0] & 0x07, min = 0x10000;
-        else
-                return 0xFFFD;
-        for (size_t k = 1; k < n; k++) {
-                if ((s[k] & 0xC0) != 0x80)
-                        return 0xFFFD;
-                r = (r << 6) | (s[k] & 0x3F);
-        }
-        if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-                return 0xFFFD;
-        *len = n;
-        return r;
-}
-
 static size_t
 to_runes(const char *s, uint32_t **ret)
 {
         size_t n = strlen(s), k = 0, len;
         uint32_t *v = xmalloc((n + 1) * sizeof(*v));
 
+        /* Go's []rune(s): invalid UTF-8 is one U+FFFD per byte */
         for (size_t i = 0; i < n; i += len)
-                v[k++] = rune_at((const unsigned char *)s + i, &len);
+                len = utf8_decode(s + i, n - i, &v[k++]);
         *ret = v;
         return k;
 }

@@ -14,7 +14,7 @@
 #include "base/cleanup.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
-#include "dockerfile_utf8.h"
+#include "base/utf8.h"
 
 #define EOF_RUNE (-1)
 
@@ -64,7 +64,7 @@ next(struct lex *lx)
 static void
 add_rune(struct sbuf *sb, int32_t r)
 {
-        dockerfile_utf8_add(sb, r < 0 ? DOCKERFILE_UTF8_BAD : (uint32_t)r);
+        utf8_add(sb, r < 0 ? UTF8_BAD : (uint32_t)r);
 }
 
 static int
@@ -100,7 +100,7 @@ words_add_char(struct words *w, int32_t r)
 {
         if (!w)
                 return;
-        if (r >= 0 && dockerfile_utf8_isspace((uint32_t)r)) {
+        if (r >= 0 && utf8_isspace((uint32_t)r)) {
                 if (w->in_word)
                         words_flush(w);
                 return;
@@ -121,7 +121,7 @@ words_add_string(struct words *w, const char *s, size_t n, bool raw)
         for (size_t i = 0; i < n;) {
                 uint32_t r;
 
-                i += dockerfile_utf8_decode(s + i, n - i, &r);
+                i += utf8_decode(s + i, n - i, &r);
                 words_add_char(w, (int32_t)r);
         }
 }
@@ -326,7 +326,7 @@ runes_with_offsets(const char *s, size_t **ret_off, size_t *ret_n)
 
         for (size_t i = 0; i < len; n++) {
                 off[n] = i;
-                i += dockerfile_utf8_decode(s + i, len - i, &r[n]);
+                i += utf8_decode(s + i, len - i, &r[n]);
         }
         off[n] = len;
         *ret_off = off;
@@ -373,7 +373,7 @@ trim_affix(struct lex *lx, const char *pattern, const char *value, bool greedy, 
 {
         size_t np, nv;
         cleanup_free size_t *off = NULL;
-        cleanup_free uint32_t *p = dockerfile_utf8_runes(pattern, strlen(pattern), false, &np);
+        cleanup_free uint32_t *p = utf8_runes(pattern, strlen(pattern), false, &np);
         cleanup_free uint32_t *v = runes_with_offsets(value, &off, &nv);
         struct pat pat = { 0 };
         struct matcher m = { 0 };
@@ -396,7 +396,7 @@ trim_affix(struct lex *lx, const char *pattern, const char *value, bool greedy, 
                 end = 0;
         if (suffix) {
                 for (size_t i = nv; i-- > (size_t)end;)
-                        dockerfile_utf8_add(out, v[i]);
+                        utf8_add(out, v[i]);
         } else {
                 sbuf_adds(out, value + off[end]);
         }
@@ -430,9 +430,9 @@ expand_template(struct sbuf *out, const char *t, const char *src, size_t m0, siz
                 const char *name = t + brace;
                 while (name[i]) {
                         uint32_t r;
-                        size_t len = dockerfile_utf8_decode(name + i, strlen(name + i), &r);
+                        size_t len = utf8_decode(name + i, strlen(name + i), &r);
 
-                        if (!dockerfile_utf8_isletter(r) && !dockerfile_utf8_isdigit(r) && r != '_')
+                        if (!utf8_isletter(r) && !utf8_isdigit(r) && r != '_')
                                 break;
                         i += len;
                 }
@@ -453,7 +453,7 @@ replace(struct lex *lx, const char *pattern, const char *repl, const char *value
 {
         size_t np, nv, last = 0, pos = 0, a0, a1;
         cleanup_free size_t *off = NULL;
-        cleanup_free uint32_t *p = dockerfile_utf8_runes(pattern, strlen(pattern), false, &np);
+        cleanup_free uint32_t *p = utf8_runes(pattern, strlen(pattern), false, &np);
         cleanup_free uint32_t *v = runes_with_offsets(value, &off, &nv);
         struct pat pat = { 0 };
         struct matcher m = { 0 };
@@ -508,8 +508,8 @@ process_name(struct lex *lx, struct sbuf *name)
         while (peek(lx) != EOF_RUNE) {
                 int32_t c = peek(lx);
 
-                if (name->len == 0 && dockerfile_utf8_isdigit((uint32_t)c)) {
-                        while (peek(lx) != EOF_RUNE && dockerfile_utf8_isdigit((uint32_t)peek(lx)))
+                if (name->len == 0 && utf8_isdigit((uint32_t)c)) {
+                        while (peek(lx) != EOF_RUNE && utf8_isdigit((uint32_t)peek(lx)))
                                 add_rune(name, next(lx));
                         return;
                 }
@@ -517,8 +517,8 @@ process_name(struct lex *lx, struct sbuf *name)
                         add_rune(name, next(lx));
                         return;
                 }
-                if (!dockerfile_utf8_isletter((uint32_t)c) &&
-                    !dockerfile_utf8_isdigit((uint32_t)c) && c != '_')
+                if (!utf8_isletter((uint32_t)c) &&
+                    !utf8_isdigit((uint32_t)c) && c != '_')
                         return;
                 add_rune(name, next(lx));
         }
@@ -854,7 +854,7 @@ run(const struct shellexpand *sx, const char *word, struct sbuf *res, struct wor
                                 "failed to process a word of %zu bytes: longer "
                                 "than %u bytes",
                                 len, SHELLEXPAND_MAX_BYTES);
-        runes = dockerfile_utf8_runes(word, len, true, &lx.n);
+        runes = utf8_runes(word, len, true, &lx.n);
         lx.r = runes;
         lx.raw_escapes = sx->raw_escapes;
         r = stop_on(&lx, EOF_RUNE, sx->raw_escapes, res, w);

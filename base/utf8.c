@@ -1,8 +1,8 @@
-/* dockerfile_utf8: UTF-8 (RFC 3629) decoding and the Unicode predicates the Dockerfile front
- * end borrows from Go (unicode.IsSpace, IsLetter, IsDigit, strconv.IsPrint/Quote). Docker's
- * builder is Go code; matching its byte-level behaviour keeps our dumps and expansions equal
- * to its own. */
-#include "dockerfile_utf8.h"
+/* utf8: UTF-8 (RFC 3629) decoding and the Unicode predicates berth borrows from Go
+ * (unicode.IsSpace, IsLetter, IsDigit, strconv.IsPrint/Quote). Docker, compose and go-yaml are
+ * Go code; matching their byte-level behaviour keeps our dumps, expansions and key orders equal
+ * to theirs. */
+#include "base/utf8.h"
 
 #include "base/alloc.h"
 
@@ -20,7 +20,7 @@ in_ranges(uint32_t r, const struct range *t, size_t n)
 }
 
 size_t
-dockerfile_utf8_decode(const char *s, size_t n, uint32_t *ret)
+utf8_decode(const char *s, size_t n, uint32_t *ret)
 {
         const unsigned char *p = (const unsigned char *)s;
         uint32_t r, min;
@@ -37,7 +37,7 @@ dockerfile_utf8_decode(const char *s, size_t n, uint32_t *ret)
         } else if (p[0] >= 0xF0 && p[0] <= 0xF4) {
                 len = 4, r = p[0] & 0x07, min = 0x10000;
         } else {
-                *ret = DOCKERFILE_UTF8_BAD;
+                *ret = UTF8_BAD;
                 return 1;
         }
         if (n < len)
@@ -52,17 +52,34 @@ dockerfile_utf8_decode(const char *s, size_t n, uint32_t *ret)
         *ret = r;
         return len;
 bad:
-        *ret = DOCKERFILE_UTF8_BAD;
+        *ret = UTF8_BAD;
         return 1;
 }
 
+bool
+utf8_valid(const char *s, size_t n)
+{
+        size_t i = 0;
+
+        while (i < n) {
+                uint32_t r;
+                size_t len = utf8_decode(s + i, n - i, &r);
+
+                /* a real U+FFFD is three bytes long; one byte means a bad sequence */
+                if (r == UTF8_BAD && len == 1)
+                        return false;
+                i += len;
+        }
+        return true;
+}
+
 void
-dockerfile_utf8_add(struct sbuf *sb, uint32_t r)
+utf8_add(struct sbuf *sb, uint32_t r)
 {
         char b[4];
 
         if (r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF))
-                r = DOCKERFILE_UTF8_BAD;
+                r = UTF8_BAD;
         if (r < 0x80) {
                 sbuf_addch(sb, (char)r);
         } else if (r < 0x800) {
@@ -84,7 +101,7 @@ dockerfile_utf8_add(struct sbuf *sb, uint32_t r)
 }
 
 uint32_t *
-dockerfile_utf8_runes(const char *s, size_t n, bool skip_bom, size_t *ret_n)
+utf8_runes(const char *s, size_t n, bool skip_bom, size_t *ret_n)
 {
         uint32_t *out = xreallocarray(NULL, n + 1, sizeof(uint32_t));
         size_t k = 0;
@@ -92,7 +109,7 @@ dockerfile_utf8_runes(const char *s, size_t n, bool skip_bom, size_t *ret_n)
         for (size_t i = 0; i < n;) {
                 uint32_t r;
 
-                i += dockerfile_utf8_decode(s + i, n - i, &r);
+                i += utf8_decode(s + i, n - i, &r);
                 if (k == 0 && skip_bom && r == 0xFEFF) {
                         skip_bom = false;
                         continue;
@@ -105,7 +122,7 @@ dockerfile_utf8_runes(const char *s, size_t n, bool skip_bom, size_t *ret_n)
 }
 
 bool
-dockerfile_utf8_isspace(uint32_t r)
+utf8_isspace(uint32_t r)
 {
         static const struct range sp[] = {
                 { 0x09, 0x0D },     { 0x20, 0x20 },     { 0x85, 0x85 },     { 0xA0, 0xA0 },
@@ -117,7 +134,7 @@ dockerfile_utf8_isspace(uint32_t r)
 }
 
 bool
-dockerfile_utf8_isletter(uint32_t r)
+utf8_isletter(uint32_t r)
 {
         static const struct range letters[] = {
                 { 'A', 'Z' },       { 'a', 'z' },       { 0xAA, 0xAA },     { 0xB5, 0xB5 },
@@ -134,7 +151,7 @@ dockerfile_utf8_isletter(uint32_t r)
 }
 
 bool
-dockerfile_utf8_isdigit(uint32_t r)
+utf8_isdigit(uint32_t r)
 {
         static const struct range digits[] = {
                 { '0', '9' },     { 0x660, 0x669 },   { 0x6F0, 0x6F9 },
@@ -145,7 +162,7 @@ dockerfile_utf8_isdigit(uint32_t r)
 }
 
 bool
-dockerfile_utf8_isprint(uint32_t r)
+utf8_isprint(uint32_t r)
 {
         /* controls, non-ASCII spaces, format characters, surrogates, private use and
          * non-characters: what strconv.IsPrint rejects among assigned code points */
@@ -163,15 +180,15 @@ dockerfile_utf8_isprint(uint32_t r)
 }
 
 size_t
-dockerfile_utf8_lspace(const char *s, size_t n)
+utf8_lspace(const char *s, size_t n)
 {
         size_t i = 0;
 
         while (i < n) {
                 uint32_t r;
-                size_t len = dockerfile_utf8_decode(s + i, n - i, &r);
+                size_t len = utf8_decode(s + i, n - i, &r);
 
-                if (!dockerfile_utf8_isspace(r))
+                if (!utf8_isspace(r))
                         break;
                 i += len;
         }
@@ -186,15 +203,15 @@ last_rune(const char *s, size_t n, uint32_t *r)
 
         while (start > 0 && n - start < 4 && ((unsigned char)s[start] & 0xC0) == 0x80)
                 start--;
-        if (dockerfile_utf8_decode(s + start, n - start, r) != n - start) {
-                *r = DOCKERFILE_UTF8_BAD;
+        if (utf8_decode(s + start, n - start, r) != n - start) {
+                *r = UTF8_BAD;
                 return 1;
         }
         return n - start;
 }
 
 size_t
-dockerfile_utf8_rspace(const char *s, size_t n)
+utf8_rspace(const char *s, size_t n)
 {
         size_t end = n;
 
@@ -202,7 +219,7 @@ dockerfile_utf8_rspace(const char *s, size_t n)
                 uint32_t r;
                 size_t len = last_rune(s, end, &r);
 
-                if (!dockerfile_utf8_isspace(r))
+                if (!utf8_isspace(r))
                         break;
                 end -= len;
         }
@@ -230,23 +247,23 @@ quote_escape(struct sbuf *sb, uint32_t r)
 }
 
 void
-dockerfile_utf8_quote(struct sbuf *sb, const char *s, size_t n)
+utf8_quote(struct sbuf *sb, const char *s, size_t n)
 {
         static const char hex[] = "0123456789abcdef";
 
         sbuf_addch(sb, '"');
         for (size_t i = 0; i < n;) {
                 uint32_t r;
-                size_t len = dockerfile_utf8_decode(s + i, n - i, &r);
+                size_t len = utf8_decode(s + i, n - i, &r);
 
-                if (r == DOCKERFILE_UTF8_BAD && len == 1) {
+                if (r == UTF8_BAD && len == 1) {
                         unsigned char b = (unsigned char)s[i];
 
                         sbuf_addf(sb, "\\x%c%c", hex[b >> 4], hex[b & 15]);
                 } else if (r == '"' || r == '\\') {
                         sbuf_addch(sb, '\\');
                         sbuf_addch(sb, (char)r);
-                } else if (dockerfile_utf8_isprint(r)) {
+                } else if (utf8_isprint(r)) {
                         sbuf_add(sb, s + i, len);
                 } else {
                         quote_escape(sb, r);
