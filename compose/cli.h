@@ -33,3 +33,5 @@ const char *cli_version(void);
 
 int cmd_config(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_version(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_image(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_system(struct cli_globals *g, int argc, char **argv, struct err *err);

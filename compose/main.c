@@ -20,15 +20,17 @@ struct command {
 
 static const struct command commands[] = {
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
+        { "image", cmd_image, "Manage images" },
+        { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
         { "version", cmd_version, "Show the berth version information" },
 };
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
-        "up",    "down",    "build", "run",   "exec",   "ps",     "logs",  "start", "stop",
-        "restart", "rm",    "kill",  "pause", "unpause", "top",   "port",  "images", "pull",
-        "push",  "create",  "ls",    "wait",  "cp",     "image",  "container", "network",
-        "volume", "system", "login", "logout", "builder",
+        "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
+        "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
+        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "container",
+        "network", "volume",  "login", "logout", "builder",
 };
 
 static char *g_root_alloc;
@@ -46,18 +48,19 @@ print_warning(void *ctx, enum log_level level, const char *msg)
 static void
 usage(FILE *f)
 {
-        fprintf(f, "Usage: berth [OPTIONS] COMMAND\n\n"
-                   "Define and run multi-container applications, daemonless.\n\n"
-                   "Options:\n"
-                   "  -f, --file FILE              Compose configuration files\n"
-                   "  -p, --project-name NAME      Project name\n"
-                   "      --project-directory DIR  Alternate working directory\n"
-                   "      --profile PROFILE        Specify a profile to enable\n"
-                   "      --env-file FILE          Specify an alternate environment file\n"
-                   "      --progress MODE          auto, tty, plain, quiet or json\n"
-                   "      --root DIR               State root (default /var/lib/berth, env BERTH_ROOT)\n"
-                   "      --debug                  Add the origin to error messages\n\n"
-                   "Commands:\n");
+        fprintf(f,
+                "Usage: berth [OPTIONS] COMMAND\n\n"
+                "Define and run multi-container applications, daemonless.\n\n"
+                "Options:\n"
+                "  -f, --file FILE              Compose configuration files\n"
+                "  -p, --project-name NAME      Project name\n"
+                "      --project-directory DIR  Alternate working directory\n"
+                "      --profile PROFILE        Specify a profile to enable\n"
+                "      --env-file FILE          Specify an alternate environment file\n"
+                "      --progress MODE          auto, tty, plain, quiet or json\n"
+                "      --root DIR               State root (default /var/lib/berth, env BERTH_ROOT)\n"
+                "      --debug                  Add the origin to error messages\n\n"
+                "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }

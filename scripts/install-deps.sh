@@ -9,7 +9,7 @@ packages=(
   libyaml-dev libseccomp-dev libcap-dev libarchive-dev libcurl4-openssl-dev libjson-c-dev
   libnl-3-dev libnl-route-3-dev libcmocka-dev
   # test peers, base images and the tools the system tests drive
-  busybox-static docker-compose nftables iproute2
+  busybox-static docker-compose nftables iproute2 skopeo umoci docker.io bc
 )
 missing=()
 for p in "${packages[@]}"; do
