@@ -35,3 +35,6 @@ int cmd_config(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_version(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_image(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_system(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err);

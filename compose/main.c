@@ -20,17 +20,20 @@ struct command {
 
 static const struct command commands[] = {
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
+        { "container", cmd_container, "Manage containers" },
         { "image", cmd_image, "Manage images" },
+        { "network", cmd_network, "Manage networks" },
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
         { "version", cmd_version, "Show the berth version information" },
+        { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
 };
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
         "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
         "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
-        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "container",
-        "network", "volume",  "login", "logout", "builder",
+        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "volume",
+        "login",   "logout",  "builder",
 };
 
 static char *g_root_alloc;
@@ -62,7 +65,8 @@ usage(FILE *f)
                 "      --debug                  Add the origin to error messages\n\n"
                 "Commands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+                if (strncmp(commands[i].name, "__", 2) != 0) /* internal commands */
+                        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
 enum {

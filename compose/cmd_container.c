@@ -1,0 +1,253 @@
+/* cmd_container: `berth container …` (docker container's subcommands) and the hidden
+ * `berth container __monitor [--attach] ID` that runs a container's monitor (monitor.h).
+ *
+ * Starting a monitor: fork, setsid, stdio on /dev/null (stdin kept for -i), and for an
+ * attached run our stdout/stderr as fds 3/4; fd 5 is a status pipe on which the monitor says
+ * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then exec of
+ * /proc/self/exe, which protects itself (rt_exe_protect) before creating the container.
+ *
+ * Exit codes as docker run's: the container's code when attached, 125 when berth failed before
+ * the container ran, 126/127 when its command cannot be run. Since main() maps every error to
+ * exit code 1, `run`, `create` and `start` print their own error line in that case.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/wait.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/sbuf.h"
+#include "compose/cli.h"
+#include "compose/container_int.h"
+#include "engine/monitor.h"
+#include "engine/runtime.h"
+
+/* The signal an attached run got, to forward to the container. The one mutable global
+ * outside main.c: a signal handler has no other way to say what it saw. */
+static volatile sig_atomic_t g_signal;
+
+static void
+on_signal(int sig)
+{
+        g_signal = sig;
+}
+
+static void
+monitor_child(const char *root, const struct ctr *c, int attach, int interactive, int status_w)
+{
+        int devnull = open("/dev/null", O_RDWR);
+        int hi = 100;
+        const char *argv[] = { "berth", "--root", root, "container", "__monitor",
+                               attach ? "--attach" : "--detached", c->id, NULL };
+
+        setsid();
+        /* move what becomes 3, 4, 5 out of the way first: they may be any of 0..5 now */
+        if (attach) {
+                dup2(1, hi);
+                dup2(2, hi + 1);
+        }
+        dup2(status_w, hi + 2);
+        if (!interactive)
+                dup2(devnull, 0);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        if (attach) {
+                dup2(hi, MONITOR_FD_ATTACH_OUT);
+                dup2(hi + 1, MONITOR_FD_ATTACH_ERR);
+        }
+        dup2(hi + 2, MONITOR_FD_STATUS);
+        close_range(MONITOR_FD_STATUS + 1, ~0U, 0);
+        if (!attach) {
+                close(MONITOR_FD_ATTACH_OUT);
+                close(MONITOR_FD_ATTACH_ERR);
+        }
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execv("/proc/self/exe", (char **)argv);
+        _exit(125);
+}
+
+/* read_status: one line from the status pipe; forwards SIGINT/SIGTERM to the container
+ * while waiting. Returns the line's length, 0 at EOF. */
+static ssize_t
+read_status(const struct ctr *c, int fd, char *buf, size_t size)
+{
+        size_t len = 0;
+
+        while (len + 1 < size) {
+                ssize_t n = read(fd, buf + len, 1);
+                if (n < 0 && errno == EINTR && g_signal) {
+                        char req[32], *reply = NULL;
+                        struct err e = { 0 };
+                        snprintf(req, sizeof(req), "kill %d", (int)g_signal);
+                        g_signal = 0;
+                        monitor_request(c, req, &reply, &e);
+                        free(reply);
+                        continue;
+                }
+                if (n <= 0 || buf[len] == '\n')
+                        break;
+                len++;
+        }
+        buf[len] = 0;
+        return (ssize_t)len;
+}
+
+static int
+code_of(const char *line, struct err *err)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(line, &end, 10);
+        if (errno || end == line || v < -1 || v > 255)
+                return err_setf(err, -EPROTO, "the monitor sent a bad status line");
+        if (*end == ' ')
+                err_setf(err, v == 126 || v == 127 ? -EACCES : -EIO, "%s", end + 1);
+        return (int)v;
+}
+
+/* await_monitor: read the status pipe: "S" when the command runs, then (attached) its exit. */
+static int
+await_monitor(const struct ctr *c, int fd, int attach, struct err *err)
+{
+        struct sigaction sa = { .sa_handler = on_signal };
+        char line[ERR_MSG_MAX + 32];
+        int code;
+
+        if (attach) {
+                sigaction(SIGINT, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+        }
+        if (read_status(c, fd, line, sizeof(line)) <= 0)
+                return err_setf(err, -EIO, "start container %s: the monitor exited", c->name);
+        if (strcmp(line, "S") != 0) {
+                code = code_of(line, err);
+                return code < 0 ? code : code ? code : 125;
+        }
+        if (!attach)
+                return 0;
+        if (read_status(c, fd, line, sizeof(line)) <= 0)
+                return err_setf(err, -EIO, "wait for container %s: the monitor exited", c->name);
+        return code_of(line, err);
+}
+
+int
+cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int interactive,
+                    struct err *err)
+{
+        cleanup_free char *cwd = NULL;
+        cleanup_free char *root = NULL;
+        int p[2], code;
+        pid_t pid;
+
+        code = path_getcwd(&cwd, err);
+        if (code < 0)
+                return code;
+        root = path_abs(cwd, g->root);
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return err_setf(err, -errno, "create pipe: %s", strerror(errno));
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0) {
+                close(p[0]);
+                close(p[1]);
+                return err_setf(err, -errno, "start the monitor: %s", strerror(errno));
+        }
+        if (pid == 0) {
+                /* a grandchild, so that the monitor is nobody's child but init's */
+                if (fork() == 0)
+                        monitor_child(root, c, attach, interactive, p[1]);
+                _exit(0);
+        }
+        close(p[1]);
+        waitpid(pid, NULL, 0);
+        code = await_monitor(c, p[0], attach, err);
+        close(p[0]);
+        return code;
+}
+
+static int
+cmd_monitor(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct ctr *c = NULL;
+        int attach, r;
+        const char *pargv[] = { "berth", "--root", g->root, "container", "__monitor",
+                                argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "", NULL };
+
+        if (argc != 3)
+                return err_setf(err, -EINVAL, "usage: berth container __monitor --attach|--detached ID");
+        r = rt_exe_protect((char *const *)pargv, err);
+        if (r < 0)
+                return r;
+        attach = strcmp(argv[1], "--attach") == 0;
+        if (chdir("/") < 0)
+                return err_setf(err, -errno, "chdir /: %s", strerror(errno));
+        r = ctr_open(g->root, g->run_root, argv[2], &c, err);
+        if (r < 0)
+                return r;
+        r = monitor_run(g->root, c, attach, 1, err);
+        ctr_free(c);
+        return r;
+}
+
+static void
+usage(void)
+{
+        printf("Usage: berth container COMMAND\n\nManage containers\n\nCommands:\n"
+               "  create   Create a new container\n"
+               "  inspect  Display detailed information on one or more containers\n"
+               "  kill     Kill one or more running containers\n"
+               "  logs     Fetch the logs of a container\n"
+               "  ls       List containers\n"
+               "  rm       Remove one or more containers\n"
+               "  run      Create and run a new container from an image\n"
+               "  start    Start one or more stopped containers\n"
+               "  stop     Stop one or more running containers\n"
+               "  wait     Block until one or more containers stop, then print their exit codes\n");
+}
+
+struct sub {
+        const char *name;
+        int (*fn)(struct cli_globals *g, int argc, char **argv, struct err *err);
+};
+
+int
+cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        static const struct sub subs[] = {
+                { "run", cmd_container_run },       { "create", cmd_container_create },
+                { "start", cmd_container_start },   { "ls", cmd_container_ls },
+                { "ps", cmd_container_ls },         { "list", cmd_container_ls },
+                { "inspect", cmd_container_inspect }, { "logs", cmd_container_logs },
+                { "stop", cmd_container_stop },     { "kill", cmd_container_kill },
+                { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
+                { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
+        };
+        static const char *const later[] = { "exec", "attach", "pause", "unpause", "top", "cp",
+                                             "restart", "rename", "stats", "update", "port",
+                                             "diff", "export", "commit", "prune" };
+
+        if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+                usage();
+                return argc < 2 ? err_setf(err, -EINVAL, "no container command given") : 0;
+        }
+        for (size_t i = 0; i < ARRAY_SIZE(subs); i++)
+                if (strcmp(subs[i].name, argv[1]) == 0)
+                        return subs[i].fn(g, argc - 1, argv + 1, err);
+        for (size_t i = 0; i < ARRAY_SIZE(later); i++)
+                if (strcmp(later[i], argv[1]) == 0)
+                        return err_setf(err, -ENOTSUP,
+                                        "'container %s' is not available in this version of berth",
+                                        argv[1]);
+        return err_setf(err, -EINVAL, "unknown command 'container %s'; see 'berth container --help'",
+                        argv[1]);
+}

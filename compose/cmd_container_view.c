@@ -1,0 +1,468 @@
+/* cmd_container_view: `container ls`, `inspect` and `logs`, read from the container records
+ * (engine/container.h) without talking to any monitor.
+ *
+ * ls prints docker ps's table (CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES)
+ * or, with --format json, one JSON object per line with docker's keys. Durations are docker's
+ * go-units HumanDuration ("Up 5 seconds", "Exited (0) About a minute ago").
+ * logs reads log.json.1 then log.json (docker json-file lines, see engine/monitor.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/sbuf.h"
+#include "base/strv.h"
+#include "compose/container_int.h"
+#include "engine/monitor.h"
+
+#define LOG_READ_MAX (MONITOR_LOG_MAX + (4u << 20))
+
+static const char *
+jget(json_object *o, const char *k)
+{
+        json_object *v = NULL;
+
+        if (!o || !json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_string))
+                return NULL;
+        return json_object_get_string(v);
+}
+
+int64_t
+cmd_container_parse_time(const char *s)
+{
+        struct tm tm = { 0 };
+        const char *p;
+        int64_t ns = 0, scale = 100000000;
+
+        if (!s)
+                return 0;
+        p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!p)
+                return 0;
+        if (*p == '.')
+                for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
+                        ns += (*p - '0') * scale;
+        return (int64_t)timegm(&tm) * 1000000000 + ns;
+}
+
+static int64_t
+now_ns(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* human: go-units HumanDuration. */
+static void
+human(struct sbuf *sb, int64_t ns)
+{
+        int64_t s = ns / 1000000000, m = s / 60, h = m / 60;
+
+        if (s < 1)
+                sbuf_adds(sb, "Less than a second");
+        else if (s == 1)
+                sbuf_adds(sb, "1 second");
+        else if (s < 60)
+                sbuf_addf(sb, "%lld seconds", (long long)s);
+        else if (m == 1)
+                sbuf_adds(sb, "About a minute");
+        else if (m < 60)
+                sbuf_addf(sb, "%lld minutes", (long long)m);
+        else if (h < 2)
+                sbuf_adds(sb, "About an hour");
+        else if (h < 48)
+                sbuf_addf(sb, "%lld hours", (long long)h);
+        else if (h < 24 * 7 * 2)
+                sbuf_addf(sb, "%lld days", (long long)(h / 24));
+        else if (h < 24 * 30 * 2)
+                sbuf_addf(sb, "%lld weeks", (long long)(h / 24 / 7));
+        else if (h < 24 * 365 * 2)
+                sbuf_addf(sb, "%lld months", (long long)(h / 24 / 30));
+        else
+                sbuf_addf(sb, "%lld years", (long long)(h / 24 / 365));
+}
+
+int
+cmd_container_alive(const struct ctr *c, json_object *state)
+{
+        (void)state;
+        return monitor_alive(c);
+}
+
+/* status_of: docker's State.Status, correcting a record whose monitor died. */
+static const char *
+status_of(const struct ctr *c, json_object *st)
+{
+        const char *s = jget(st, "Status");
+
+        if (!s)
+                return "dead";
+        if ((strcmp(s, "running") == 0 || strcmp(s, "restarting") == 0) &&
+            !cmd_container_alive(c, st))
+                return "dead";
+        return s;
+}
+
+static void
+status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
+{
+        const char *s = status_of(c, st);
+        int64_t now = now_ns();
+        json_object *code = json_object_object_get(st, "ExitCode");
+        json_object *health = json_object_object_get(st, "Health");
+        const char *hs = jget(health, "Status");
+
+        if (strcmp(s, "running") == 0) {
+                sbuf_adds(sb, "Up ");
+                human(sb, now - cmd_container_parse_time(jget(st, "StartedAt")));
+                if (hs)
+                        sbuf_addf(sb, " (%s)", strcmp(hs, "starting") == 0 ? "health: starting" : hs);
+        } else if (strcmp(s, "exited") == 0 || strcmp(s, "restarting") == 0) {
+                sbuf_addf(sb, "%s (%d) ", strcmp(s, "exited") == 0 ? "Exited" : "Restarting",
+                          json_object_get_int(code));
+                human(sb, now - cmd_container_parse_time(jget(st, "FinishedAt")));
+                sbuf_adds(sb, " ago");
+        } else if (strcmp(s, "created") == 0) {
+                sbuf_adds(sb, "Created");
+        } else {
+                sbuf_adds(sb, "Dead");
+        }
+}
+
+static char *
+command_text(const struct ctr *c)
+{
+        struct sbuf sb = SBUF_INIT;
+        json_object *args = json_object_object_get(c->config, "Args");
+        const char *path = jget(c->config, "Path");
+
+        sbuf_addf(&sb, "\"%s", path ? path : "");
+        for (size_t i = 0; args && i < json_object_array_length(args); i++)
+                sbuf_addf(&sb, " %s", json_object_get_string(json_object_array_get_idx(args, i)));
+        if (sb.len > 21) {
+                sbuf_truncate(&sb, 19);
+                sbuf_adds(&sb, "…");
+        }
+        sbuf_addch(&sb, '"');
+        return sbuf_detach(&sb);
+}
+
+#define LS_COLS 7
+
+struct ls_opts {
+        int all, quiet, json;
+        char **cells; /* table cells, LS_COLS per row, header first */
+};
+
+/* width: display columns of s (code points; the table holds no wide characters). */
+static size_t
+width(const char *s)
+{
+        size_t n = 0;
+
+        for (; *s; s++)
+                n += ((unsigned char)*s & 0xC0) != 0x80;
+        return n;
+}
+
+/* table_print: docker's tabwriter layout: each column as wide as its widest cell + 3. */
+static void
+table_print(char **cells)
+{
+        size_t w[LS_COLS] = { 0 }, n = strv_length(cells);
+
+        for (size_t i = 0; i < n; i++) {
+                size_t len = width(cells[i]);
+                if (len > w[i % LS_COLS])
+                        w[i % LS_COLS] = len;
+        }
+        for (size_t i = 0; i < n; i++) {
+                size_t col = i % LS_COLS;
+                if (col == LS_COLS - 1) {
+                        printf("%s\n", cells[i]);
+                        continue;
+                }
+                printf("%s%*s", cells[i], (int)(w[col] + 3 - width(cells[i])), "");
+        }
+}
+
+/* created_at: docker ps's CreatedAt, "2006-01-02 15:04:05 +0000 UTC". */
+static void
+created_at(const struct ctr *c, char buf[48])
+{
+        time_t t = (time_t)(cmd_container_parse_time(jget(c->config, "Created")) / 1000000000);
+        struct tm tm;
+
+        gmtime_r(&t, &tm);
+        strftime(buf, 48, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
+}
+
+static void
+ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *status)
+{
+        json_object *o = json_object_new_object();
+        cleanup_sbuf struct sbuf rf = SBUF_INIT;
+        json_object *labels = json_object_object_get(c->config, "Labels");
+        cleanup_sbuf struct sbuf lb = SBUF_INIT;
+        char when[48];
+
+        created_at(c, when);
+        human(&rf, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
+        sbuf_adds(&rf, " ago");
+        if (labels) {
+                json_object_object_foreach(labels, k, v)
+                        sbuf_addf(&lb, "%s%s=%s", lb.len ? "," : "", k, json_object_get_string(v));
+        }
+        json_object_object_add(o, "Command", json_object_new_string(cmd));
+        json_object_object_add(o, "CreatedAt", json_object_new_string(when));
+        json_object_object_add(o, "ID", json_object_new_string_len(c->id, 12));
+        json_object_object_add(o, "Image", json_object_new_string(jget(c->config, "Image")));
+        json_object_object_add(o, "Labels", json_object_new_string(lb.len ? lb.buf : ""));
+        json_object_object_add(o, "LocalVolumes", json_object_new_string("0"));
+        json_object_object_add(o, "Mounts", json_object_new_string(""));
+        json_object_object_add(o, "Names", json_object_new_string(c->name));
+        json_object_object_add(o, "Networks", json_object_new_string(
+                jget(json_object_object_get(c->config, "HostConfig"), "NetworkMode")));
+        json_object_object_add(o, "Ports", json_object_new_string(""));
+        json_object_object_add(o, "RunningFor", json_object_new_string(rf.buf ? rf.buf : ""));
+        json_object_object_add(o, "Size", json_object_new_string("0B"));
+        json_object_object_add(o, "State", json_object_new_string(status_of(c, st)));
+        json_object_object_add(o, "Status", json_object_new_string(status));
+        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(o);
+}
+
+static void
+ls_one(struct ls_opts *o, const struct ctr *c, json_object *st)
+{
+        cleanup_sbuf struct sbuf status = SBUF_INIT;
+        cleanup_sbuf struct sbuf created = SBUF_INIT;
+        cleanup_free char *cmd = NULL;
+        const char *s = status_of(c, st);
+
+        if (!o->all && strcmp(s, "running") != 0 && strcmp(s, "restarting") != 0)
+                return;
+        if (o->quiet) {
+                printf("%.12s\n", c->id);
+                return;
+        }
+        status_text(&status, c, st);
+        human(&created, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
+        sbuf_adds(&created, " ago");
+        cmd = command_text(c);
+        if (o->json) {
+                ls_json(c, st, cmd, status.buf);
+                return;
+        }
+        strv_push(&o->cells, xstrndup(c->id, 12));
+        strv_add(&o->cells, jget(c->config, "Image"));
+        strv_add(&o->cells, cmd);
+        strv_add(&o->cells, created.buf);
+        strv_add(&o->cells, status.buf);
+        strv_add(&o->cells, "");
+        strv_add(&o->cells, c->name);
+}
+
+static int
+ls_parse(struct ls_opts *o, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "all", no_argument, NULL, 'a' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "format", required_argument, NULL, 'f' },
+                { "no-trunc", no_argument, NULL, 'N' },
+                { 0 },
+        };
+        int c;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "aq", opts, NULL)) != -1) {
+                if (c == 'a')
+                        o->all = 1;
+                else if (c == 'q')
+                        o->quiet = 1;
+                else if (c == 'f' && strcmp(optarg, "json") == 0)
+                        o->json = 1;
+                else if (c == 'f' && strcmp(optarg, "table") != 0)
+                        return err_setf(err, -ENOTSUP, "--format '%s' is not available yet "
+                                        "(only table and json are)", optarg);
+                else if (c == 'N')
+                        return err_setf(err, -ENOTSUP, "--no-trunc is not available yet");
+                else if (c == '?')
+                        return err_setf(err, -EINVAL, "unknown flag '%s' for 'container ls'",
+                                        argv[optind - 1]);
+        }
+        if (optind < argc)
+                return err_setf(err, -EINVAL, "'container ls' takes no arguments");
+        return 0;
+}
+
+int
+cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct ls_opts o = { 0 };
+        cleanup_strv char **ids = NULL;
+        int r = ls_parse(&o, argc, argv, err);
+
+        if (r >= 0)
+                r = ctr_list(g->root, &ids, err);
+        if (r < 0)
+                return r;
+        if (!o.quiet && !o.json) {
+                static const char *const head[LS_COLS] = { "CONTAINER ID", "IMAGE", "COMMAND",
+                                                           "CREATED", "STATUS", "PORTS", "NAMES" };
+                for (size_t i = 0; i < LS_COLS; i++)
+                        strv_add(&o.cells, head[i]);
+        }
+        strv_foreach(id, ids) {
+                struct ctr *c = NULL;
+                json_object *st = NULL;
+                struct err e = { 0 };
+                if (ctr_open(g->root, g->run_root, id, &c, &e) < 0)
+                        continue; /* removed meanwhile, or half-created */
+                ctr_state_read(c, &st, &e);
+                ls_one(&o, c, st);
+                json_object_put(st);
+                ctr_free(c);
+        }
+        table_print(o.cells);
+        strv_free(o.cells);
+        return 0;
+}
+
+/* ---- inspect ---- */
+
+static json_object *
+copy_key(json_object *from, const char *k)
+{
+        json_object *v = NULL;
+
+        json_object_object_get_ex(from, k, &v);
+        return json_object_get(v);
+}
+
+static json_object *
+inspect_state(const struct ctr *c, json_object *st)
+{
+        json_object *s = json_object_new_object();
+        const char *status = status_of(c, st);
+        json_object *pid = json_object_object_get(st, "Pid");
+
+        json_object_object_add(s, "Status", json_object_new_string(status));
+        json_object_object_add(s, "Running", json_object_new_boolean(strcmp(status, "running") == 0));
+        json_object_object_add(s, "Paused", json_object_new_boolean(0));
+        json_object_object_add(s, "Restarting",
+                               json_object_new_boolean(strcmp(status, "restarting") == 0));
+        json_object_object_add(s, "OOMKilled",
+                               json_object_new_boolean(json_object_get_boolean(
+                                       json_object_object_get(st, "OOMKilled"))));
+        json_object_object_add(s, "Dead", json_object_new_boolean(strcmp(status, "dead") == 0));
+        json_object_object_add(s, "Pid", json_object_new_int(
+                                                 strcmp(status, "running") == 0 ? json_object_get_int(pid) : 0));
+        json_object_object_add(s, "ExitCode",
+                               json_object_new_int(json_object_get_int(json_object_object_get(st, "ExitCode"))));
+        json_object_object_add(s, "Error", json_object_new_string(jget(st, "Error") ? jget(st, "Error") : ""));
+        json_object_object_add(s, "StartedAt", json_object_new_string(
+                                                       jget(st, "StartedAt") ? jget(st, "StartedAt") : "0001-01-01T00:00:00Z"));
+        json_object_object_add(s, "FinishedAt", json_object_new_string(
+                                                        jget(st, "FinishedAt") ? jget(st, "FinishedAt") : "0001-01-01T00:00:00Z"));
+        if (json_object_object_get(st, "Health"))
+                json_object_object_add(s, "Health", copy_key(st, "Health"));
+        return s;
+}
+
+static json_object *
+inspect_config(const struct ctr *c)
+{
+        json_object *o = json_object_new_object();
+        json_object *cfg = c->config;
+        const char *host = jget(cfg, "Hostname");
+        static const char *const keys[] = { "User", "Env", "Cmd", "Image", "WorkingDir",
+                                            "Entrypoint", "Labels", "StopSignal", "StopTimeout",
+                                            "Healthcheck" };
+
+        json_object_object_add(o, "Hostname", host ? json_object_new_string(host)
+                                                   : json_object_new_string_len(c->id, 12));
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+                if (json_object_object_get(cfg, keys[i]) || strcmp(keys[i], "Healthcheck") != 0)
+                        json_object_object_add(o, keys[i], copy_key(cfg, keys[i]));
+        json_object_object_add(o, "OpenStdin", copy_key(cfg, "Interactive"));
+        return o;
+}
+
+static json_object *
+inspect_one(const struct ctr *c, json_object *st)
+{
+        json_object *o = json_object_new_object();
+        cleanup_free char *name = xasprintf("/%s", c->name);
+        cleanup_free char *log = ctr_path(c, "log.json");
+
+        json_object_object_add(o, "Id", json_object_new_string(c->id));
+        json_object_object_add(o, "Created", copy_key(c->config, "Created"));
+        json_object_object_add(o, "Path", copy_key(c->config, "Path"));
+        json_object_object_add(o, "Args", copy_key(c->config, "Args"));
+        json_object_object_add(o, "State", inspect_state(c, st));
+        json_object_object_add(o, "Image", copy_key(c->config, "ImageID"));
+        json_object_object_add(o, "LogPath", json_object_new_string(log));
+        json_object_object_add(o, "Name", json_object_new_string(name));
+        json_object_object_add(o, "RestartCount",
+                               json_object_new_int(json_object_get_int(json_object_object_get(st, "RestartCount"))));
+        json_object_object_add(o, "Driver", json_object_new_string("overlay"));
+        json_object_object_add(o, "HostConfig", copy_key(c->config, "HostConfig"));
+        json_object_object_add(o, "Config", inspect_config(c));
+        return o;
+}
+
+int
+cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        json_object *arr = json_object_new_array();
+        int r = 0, missing = 0;
+
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0] == '-') {
+                        json_object_put(arr);
+                        return err_setf(err, -ENOTSUP, "'container inspect %s' is not available yet",
+                                        argv[i]);
+                }
+        if (argc < 2) {
+                json_object_put(arr);
+                return err_setf(err, -EINVAL, "'container inspect' requires at least 1 argument");
+        }
+        for (int i = 1; i < argc; i++) {
+                struct ctr *c = NULL;
+                json_object *st = NULL;
+                struct err e = { 0 };
+                if (ctr_open(g->root, g->run_root, argv[i], &c, &e) < 0) {
+                        fprintf(stderr, "berth: %s\n", e.msg);
+                        missing++;
+                        continue;
+                }
+                ctr_state_read(c, &st, &e);
+                json_object_array_add(arr, inspect_one(c, st));
+                json_object_put(st);
+                ctr_free(c);
+        }
+        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+                                                                  JSON_C_TO_STRING_SPACED |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+        json_object_put(arr);
+        if (missing)
+                r = err_setf(err, -ENOENT, "%d of the containers do not exist", missing);
+        return r;
+}

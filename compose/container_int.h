@@ -1,0 +1,38 @@
+/* container_int: private helpers shared by compose/cmd_container*.c. */
+#pragma once
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "base/err.h"
+#include "compose/cli.h"
+#include "engine/container.h"
+
+/* cmd_container_run.c: `container run` and `container create`. */
+int cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_create(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_spawn: start c's monitor. attach: the monitor copies the container's output
+ * to our stdout/stderr and run waits; interactive: our stdin becomes the container's.
+ * Returns the container's exit code when attached, 0 detached (or the 125/126/127 of a start
+ * that failed, with err filled). */
+int cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int interactive,
+                        struct err *err);
+
+/* cmd_container_view.c */
+int cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_logs(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_alive: the monitor of c runs (its pid in state answers and the socket exists). */
+int cmd_container_alive(const struct ctr *c, json_object *state);
+/* cmd_container_parse_time: RFC 3339 (with optional fraction) -> unix ns; 0 when invalid. */
+int64_t cmd_container_parse_time(const char *s);
+
+/* cmd_container_ops.c */
+int cmd_container_start(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_kill(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_remove: stop whatever is left of c and delete it (rm -f). */
+int cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err);

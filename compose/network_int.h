@@ -1,0 +1,40 @@
+/* network_int: what `berth network` and its DNS responder process share (private to compose/).
+ *
+ * A network NAME of the state root ROOT lives in:
+ *   ROOT/networks/NAME.json      docker's view (id, created, driver, options, labels)
+ *   ROOT/net/ipam/NAME.json      addressing and leases (net/ipam.h), the DNS name table
+ *   ROOT/net/nat/                the NAT state of every network (net/net.h)
+ *   RUN_ROOT/networks/NAME/dns.pid  the PID of its DNS responder (`berth __dns NAME`)
+ * The nftables table is "berth" for /var/lib/berth and "berth_<8 hex of sha256(ROOT)>" for
+ * any other root, so that separate roots never touch each other's rules.
+ */
+#pragma once
+
+#include "base/err.h"
+#include "compose/cli.h"
+
+#define NETWORK_TABLE_MAX 32
+
+struct network_paths {
+        char *meta_dir; /* ROOT/networks */
+        char *ipam_dir; /* ROOT/net/ipam */
+        char *nat_dir;  /* ROOT/net/nat */
+        char *run_dir;  /* RUN_ROOT/networks */
+        char table[NETWORK_TABLE_MAX];
+};
+
+void network_paths_init(const struct cli_globals *g, struct network_paths *p);
+void network_paths_release(struct network_paths *p);
+
+/* network_ensure: what a container joining network name needs first: the bridge (MTU, gateway
+ * address), its NAT rules and its DNS responder, each repaired if a crash or a reboot took
+ * it away (the "first use" start of the responder). -ENOENT: "network NAME not found". */
+int network_ensure(const struct cli_globals *g, const char *name, struct err *err);
+
+/* network_dns_start: make sure the network's responder runs: a live one (its PID file names
+ * a `berth __dns` process of this root and network) is kept, otherwise one is started and
+ * this returns once it listens on the gateway's port 53 (or with its error). */
+int network_dns_start(const struct cli_globals *g, const char *name, struct err *err);
+/* network_dns_stop: SIGTERM the responder named by the PID file (only if it is one of ours),
+ * wait for it to go (SIGKILL after 2 s), remove the PID file; none running is success. */
+int network_dns_stop(const struct cli_globals *g, const char *name, struct err *err);

@@ -1,0 +1,95 @@
+/* container: berth's container records under the state root.
+ *
+ *   <root>/containers/.lock              flock: held exclusively around id/name allocation and
+ *                                        removal, so two creates never take the same name
+ *   <root>/containers/<id>/config.json   what the container runs (written once, at create)
+ *   <root>/containers/<id>/state.json    status, pids, exit code, times, health (rewritten
+ *                                        atomically by the monitor and the CLI)
+ *   <root>/containers/<id>/upper, work   the overlay upper and work dirs
+ *   <root>/containers/<id>/log.json      the log (JSON lines), log.json.1 the rotated one
+ *   <run_root>/containers/<id>/          the run dir: the runtime's state and monitor.sock
+ *
+ * An id is 64 lower-case hex digits; a name is [a-zA-Z0-9][a-zA-Z0-9_.-]* (docker's rule),
+ * unique under the root. A user reference is a name, a full id or a unique id prefix.
+ * config.json and state.json are json-c objects with docker-like keys (see container.c).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "base/err.h"
+
+#define CTR_ID_LEN     64
+#define CTR_NAME_MAX   128
+#define CTR_JSON_MAX   (4u << 20) /* config.json, state.json */
+#define CTR_MAX        100000     /* containers listed under one root */
+
+/* One container record, opened from disk. Owned strings. */
+struct ctr {
+        char id[CTR_ID_LEN + 1];
+        char *name;         /* without the leading '/' */
+        char *dir;          /* <root>/containers/<id> */
+        char *run_dir;      /* <run_root>/containers/<id> */
+        json_object *config; /* config.json */
+};
+
+struct ctr *ctr_free(struct ctr *c);
+
+/* ctr_name_valid: docker's container name rule; 1 when valid. */
+int ctr_name_valid(const char *name);
+
+/* ctr_random_name: "<adjective>_<noun>" chosen from rnd (any 32-bit value). Owned. */
+char *ctr_random_name(uint32_t rnd);
+
+/* ctr_create: allocate an id, take name (NULL = a random unused one), and write config
+ * (borrowed; "Id", "Name" and "Created" are set in it) plus an initial state "created".
+ * -EEXIST (docker's "Conflict. The container name ... is already in use") when name is taken,
+ * -EINVAL for an invalid name. */
+int ctr_create(const char *root, const char *run_root, const char *name, json_object *config,
+               struct ctr **ret, struct err *err);
+
+/* ctr_open: the container a user reference names (name, "/name", full id or unique id
+ * prefix). -ENOENT "no such container: X", -EINVAL for an ambiguous prefix. */
+int ctr_open(const char *root, const char *run_root, const char *ref, struct ctr **ret,
+             struct err *err);
+
+/* ctr_list: the ids of every container under root (sorted by creation, oldest first). */
+int ctr_list(const char *root, char ***ret_ids, struct err *err);
+
+/* ctr_state_read: state.json (owned). ctr_state_write: replace it atomically. */
+int ctr_state_read(const struct ctr *c, json_object **ret, struct err *err);
+int ctr_state_write(const struct ctr *c, json_object *state, struct err *err);
+
+/* ctr_state_set: read-modify-write of state.json under the container's own flock: fn edits
+ * the object in place. */
+typedef void (*ctr_state_fn)(json_object *state, void *ctx);
+int ctr_state_update(const struct ctr *c, ctr_state_fn fn, void *ctx, struct err *err);
+
+/* ctr_remove: delete the record, its overlay dirs and logs (and the run dir if empty). The
+ * caller has stopped the container (rt_delete). */
+int ctr_remove(const struct ctr *c, struct err *err);
+
+/* ctr_path: "<c->dir>/<leaf>" (owned). */
+char *ctr_path(const struct ctr *c, const char *leaf);
+
+/* ctr_now_rfc3339: the current UTC time, RFC 3339 with nanoseconds, into out. */
+void ctr_now_rfc3339(char out[40]);
+
+/* ---- container_image.c: the one place that talks to the image store ---- */
+
+struct ctr_image {
+        char *id;          /* image id "sha256:…" */
+        char **lowerdirs;  /* overlay lower dirs, top-most first */
+        json_object *config; /* the image config's "config" object (may be NULL) */
+};
+
+/* ctr_image_resolve: the layers and config of the image ref names, unpacked; holds the image
+ * for holder (a container id) when holder is not NULL. -ENOENT "no such image". */
+int ctr_image_resolve(const char *root, const char *ref, const char *holder,
+                      struct ctr_image *ret, struct err *err);
+void ctr_image_release(struct ctr_image *img);
+/* ctr_image_unhold: drop holder's hold on its image (ignores a missing store). */
+void ctr_image_unhold(const char *root, const char *holder);
