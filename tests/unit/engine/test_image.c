@@ -23,11 +23,7 @@
 #include "base/strv.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
-
-struct fx {
-        char *root;
-        struct store *s;
-};
+#include "store_fixture.h"
 
 static la_ssize_t
 sb_write(struct archive *a, void *ud, const void *buf, size_t n)
@@ -95,27 +91,13 @@ names_of(const char *first, ...)
 static int
 setup(void **state)
 {
-        struct fx *f = xcalloc(1, sizeof(*f));
-
-        f->root = xstrdup("/tmp/berth-test-image-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
-        assert_int_equal(store_open(f->root, &f->s, NULL), 0);
-        *state = f;
-        return 0;
+        return store_fx_setup(state, "image");
 }
 
 static int
 teardown(void **state)
 {
-        struct fx *f = *state;
-        int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        store_free(f->s);
-        layer_remove_tree(fd, f->root + 5, NULL);
-        close(fd);
-        free(f->root);
-        free(f);
-        return 0;
+        return store_fx_teardown(state);
 }
 
 static int

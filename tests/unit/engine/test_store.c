@@ -18,38 +18,20 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "engine/store.h"
+#include "store_fixture.h"
 
 #define ABC "sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-
-struct fx {
-        char *root;
-        struct store *s;
-};
 
 static int
 setup(void **state)
 {
-        struct fx *f = xcalloc(1, sizeof(*f));
-
-        f->root = xstrdup("/tmp/berth-test-store-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
-        assert_int_equal(store_open(f->root, &f->s, NULL), 0);
-        *state = f;
-        return 0;
+        return store_fx_setup(state, "store");
 }
 
 static int
 teardown(void **state)
 {
-        struct fx *f = *state;
-        int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        store_free(f->s);
-        layer_remove_tree(fd, f->root + 5, NULL);
-        close(fd);
-        free(f->root);
-        free(f);
-        return 0;
+        return store_fx_teardown(state);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "base/strv.h"
 #include "engine/jsonx.h"
 #include "engine/store.h"
+#include "store_fixture.h"
 
 #define ID1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
 #define ID2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -25,35 +26,16 @@
 #define M2  "sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define BB  "docker.io/library/busybox:latest"
 
-struct fx {
-        char *root;
-        struct store *s;
-};
-
 static int
 setup(void **state)
 {
-        struct fx *f = xcalloc(1, sizeof(*f));
-
-        f->root = xstrdup("/tmp/berth-test-index-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
-        assert_int_equal(store_open(f->root, &f->s, NULL), 0);
-        *state = f;
-        return 0;
+        return store_fx_setup(state, "index");
 }
 
 static int
 teardown(void **state)
 {
-        struct fx *f = *state;
-        int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        store_free(f->s);
-        layer_remove_tree(fd, f->root + 5, NULL);
-        close(fd);
-        free(f->root);
-        free(f);
-        return 0;
+        return store_fx_teardown(state);
 }
 
 /* commit: apply fn to the locked index and write it. */

@@ -20,36 +20,18 @@
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "engine/store.h"
-
-struct fx {
-        char *root;
-        struct store *s;
-};
+#include "store_fixture.h"
 
 static int
 setup(void **state)
 {
-        struct fx *f = xcalloc(1, sizeof(*f));
-
-        f->root = xstrdup("/tmp/berth-test-layers-XXXXXX");
-        assert_non_null(mkdtemp(f->root));
-        assert_int_equal(store_open(f->root, &f->s, NULL), 0);
-        *state = f;
-        return 0;
+        return store_fx_setup(state, "layers");
 }
 
 static int
 teardown(void **state)
 {
-        struct fx *f = *state;
-        int fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        store_free(f->s);
-        layer_remove_tree(fd, f->root + 5, NULL);
-        close(fd);
-        free(f->root);
-        free(f);
-        return 0;
+        return store_fx_teardown(state);
 }
 
 static la_ssize_t
