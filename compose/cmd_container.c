@@ -208,6 +208,7 @@ usage(void)
                "  kill     Kill one or more running containers\n"
                "  logs     Fetch the logs of a container\n"
                "  ls       List containers\n"
+               "  port     List port mappings of a container\n"
                "  rm       Remove one or more containers\n"
                "  run      Create and run a new container from an image\n"
                "  start    Start one or more stopped containers\n"
@@ -231,9 +232,10 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "stop", cmd_container_stop },     { "kill", cmd_container_kill },
                 { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
                 { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
+                { "port", cmd_container_port },
         };
         static const char *const later[] = { "exec", "attach", "pause", "unpause", "top", "cp",
-                                             "restart", "rename", "stats", "update", "port",
+                                             "restart", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -54,7 +54,9 @@ start_one(struct cli_globals *g, const char *ref, struct err *err)
         if (!running(c, st)) {
                 struct err e = { 0 };
                 rt_delete(c->run_dir, &e); /* leftovers of a monitor that died */
-                r = cmd_container_spawn(g, c, 0, 0, err);
+                r = cmd_container_net_repair(g, c, err);
+                if (r == 0)
+                        r = cmd_container_spawn(g, c, 0, 0, err);
                 if (r > 0 && !err_is_set(err))
                         err_setf(err, -EIO, "start %s: exit code %d", ref, r);
                 if (r > 0)
@@ -238,6 +240,9 @@ cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err)
         if (r < 0)
                 return r;
         ctr_image_unhold(g->root, c->id);
+        r = ctr_net_leave(c, err);
+        if (r < 0)
+                return r;
         r = ctr_remove(c, err);
         return r == -ENOENT ? 0 : r;
 }

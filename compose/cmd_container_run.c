@@ -32,6 +32,7 @@ struct run_opts {
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
         char **sysctls, **ulimits;
+        struct cmd_container_net net; /* --network NAME, --ip, --network-alias, -p */
 };
 
 static void
@@ -47,6 +48,8 @@ opts_release(struct run_opts *o)
         strv_free(o->cap_drop);
         strv_free(o->sysctls);
         strv_free(o->ulimits);
+        strv_free(o->net.aliases);
+        strv_free(o->net.ports);
 }
 
 /* parse_bytes: docker's RAMInBytes: "512m", "1g", "100k", "1024", "2gb"; binary units. */
@@ -133,7 +136,7 @@ enum {
         O_RM = 256, O_NAME, O_ENVFILE, O_ENTRYPOINT, O_LABEL, O_TMPFS, O_READONLY, O_NETWORK,
         O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_CPUS, O_PIDS, O_ULIMIT, O_SHM,
         O_SYSCTL, O_INIT, O_RESTART, O_STOPSIG, O_STOPTIME, O_HCMD, O_HINT, O_HTIME, O_HRET,
-        O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER,
+        O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS,
 };
 
 static const struct option run_options[] = {
@@ -180,7 +183,8 @@ static const struct option run_options[] = {
         { "mount", required_argument, NULL, O_LATER },
         { "device", required_argument, NULL, O_LATER },
         { "group-add", required_argument, NULL, O_LATER },
-        { "publish", required_argument, NULL, O_LATER },
+        { "publish", required_argument, NULL, 'p' },
+        { "network-alias", required_argument, NULL, O_ALIAS },
         { "dns", required_argument, NULL, O_LATER },
         { "volumes-from", required_argument, NULL, O_LATER },
         { "attach", required_argument, NULL, O_LATER },
@@ -188,7 +192,7 @@ static const struct option run_options[] = {
         { "pull", required_argument, NULL, O_LATER },
         { "log-driver", required_argument, NULL, O_LATER },
         { "log-opt", required_argument, NULL, O_LATER },
-        { "ip", required_argument, NULL, O_LATER },
+        { "ip", required_argument, NULL, O_IP },
         { 0 },
 };
 
@@ -253,11 +257,16 @@ parse_more(struct run_opts *o, int c, const char *a, struct err *err)
         case O_SECOPT: return parse_secopt(o, a, err);
         case O_RESTART: o->restart = a; return parse_restart(a, err);
         case O_NETWORK:
-                if (strcmp(a, "none") != 0 && strcmp(a, "host") != 0)
+                if (strncmp(a, "container:", 10) == 0 || strcmp(a, "bridge") == 0 ||
+                    strcmp(a, "default") == 0)
                         return err_setf(err, -ENOTSUP, "--network '%s' is not available yet "
-                                        "(only none and host are)", a);
+                                        "(none, host and berth networks are)", a);
                 o->network = a;
+                o->net.network = strcmp(a, "none") && strcmp(a, "host") ? a : NULL;
                 return 0;
+        case O_IP: o->net.ip = a; return 0;
+        case O_ALIAS: strv_add(&o->net.aliases, a); return 0;
+        case 'p': strv_add(&o->net.ports, a); return 0;
         case 't': return err_setf(err, -ENOTSUP, "-t/--tty is not available yet");
         default: return err_setf(err, -EINVAL, "unknown flag; see 'berth container run --help'");
         }
@@ -302,7 +311,7 @@ parse_args(struct run_opts *o, int argc, char **argv, struct err *err)
 
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+dite:w:u:l:v:m:h:", run_options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+dite:w:u:l:v:m:h:p:", run_options, NULL)) != -1) {
                 if (c == '?')
                         return err_setf(err, -EINVAL, "unknown flag '%s'; see 'berth container run'",
                                         argv[optind - 1]);
@@ -695,7 +704,10 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, struct 
                 /* hold by the container id now that there is one */
                 r = ctr_image_resolve(g->root, img.id, (*ret)->id, &held, err);
                 ctr_image_release(&held);
+                if (r >= 0)
+                        r = cmd_container_net_join(g, *ret, &o->net, err);
                 if (r < 0) {
+                        ctr_image_unhold(g->root, (*ret)->id);
                         ctr_remove(*ret, &(struct err){ 0 });
                         *ret = ctr_free(*ret);
                 }

@@ -19,6 +19,24 @@ int cmd_container_create(struct cli_globals *g, int argc, char **argv, struct er
 int cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int interactive,
                         struct err *err);
 
+/* cmd_container_net.c: what `container run` asks of a berth network. */
+struct cmd_container_net {
+        const char *network; /* a berth network's name; NULL: none/host (no -p then) */
+        const char *ip;      /* --ip, or NULL */
+        char **aliases;      /* --network-alias */
+        char **ports;        /* -p/--publish */
+};
+/* cmd_container_net_join: repair the network, lease c's address (names: c's name and the
+ * aliases), publish the ports and write c's network.json (engine/container.h); on failure
+ * nothing of it is kept. The monitor attaches the veth; ctr_net_leave() undoes the rest. */
+int cmd_container_net_join(const struct cli_globals *g, const struct ctr *c,
+                           const struct cmd_container_net *cn, struct err *err);
+/* cmd_container_net_repair: before c starts again: repair its network (bridge, NAT, DNS
+ * responder: a reboot or a crash may have taken them); no network.json is success. */
+int cmd_container_net_repair(const struct cli_globals *g, const struct ctr *c, struct err *err);
+/* cmd_container_port: `container port CONTAINER [PRIVATE_PORT[/PROTO]]`, docker's output. */
+int cmd_container_port(struct cli_globals *g, int argc, char **argv, struct err *err);
+
 /* cmd_container_view.c */
 int cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -93,3 +93,17 @@ int ctr_image_resolve(const char *root, const char *ref, const char *holder,
 void ctr_image_release(struct ctr_image *img);
 /* ctr_image_unhold: drop holder's hold on its image (ignores a missing store). */
 void ctr_image_unhold(const char *root, const char *holder);
+
+/* ---- container_net.c: a container's endpoint on a berth network ----------------------- */
+
+/* <dir>/network.json, written by `container run --network NAME` once the address is leased:
+ *   {"Network": NAME, "IPAddress": "a.b.c.d", "PrefixLen": N, "Gateway": "a.b.c.d",
+ *    "Bridge": IFNAME, "HostIf": IFNAME, "IpamDir": DIR, "NatDir": DIR, "Table": NFT}
+ * The monitor attaches the veth from it at every start; ctr_net_leave() undoes it all. */
+#define CTR_NET_FILE "network.json"
+
+/* ctr_net_read: the endpoint record of c; *ret NULL (and 0) when c has none. Owned. */
+int ctr_net_read(const struct ctr *c, json_object **ret, struct err *err);
+/* ctr_net_leave: delete c's veth, unpublish its ports, release its lease, forget the record.
+ * Idempotent (also after a monitor killed with -9); no record is success. */
+int ctr_net_leave(const struct ctr *c, struct err *err);

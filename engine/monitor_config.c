@@ -3,16 +3,21 @@
  * HostConfig keys read: Init, ReadonlyRootfs, NetworkMode (none|host), ExtraHosts, CapAdd,
  * CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges, Memory, NanoCpus,
  * PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"], Tmpfs ["dst[:opts]"],
- * Ulimits [{"Name","Soft","Hard"}]. The strings stay owned by the json object and the pool.
+ * Ulimits [{"Name","Soft","Hard"}]. A container on a berth network also has network.json
+ * (engine/container.h): its veth is attached by the runtime's net_hook. The strings stay owned by the json object and the pool.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <sys/resource.h>
 
 #include "base/alloc.h"
+#include "base/cleanup.h"
 #include "base/strv.h"
+#include "engine/jsonx.h"
 #include "engine/monitor_int.h"
+#include "net/net.h"
 
 static json_object *
 get(json_object *o, const char *key)
@@ -189,6 +194,66 @@ set_host(struct mon_cfg *m, json_object *hc)
         m->rt.sysctls = m->sysctls;
 }
 
+/* net_hook: the container's eth0 on the network's bridge (runs before the command does). */
+static int
+net_hook(void *ctx, pid_t pid, struct err *err)
+{
+        struct mon_cfg *m = ctx;
+        char ns[64];
+        struct net_endpoint_config ec = { 0 };
+        uint32_t ip = 0, gw = 0;
+        int64_t len = jsonx_int(m->net, "PrefixLen", 0);
+        const char *ips = jsonx_str(m->net, "IPAddress"), *gws = jsonx_str(m->net, "Gateway");
+        int r;
+
+        if (!ips || !gws || len < 1 || len > 32)
+                return err_setf(err, -EINVAL, "container network record is incomplete");
+        r = net_ip4_parse(ips, &ip, err);
+        if (r == 0)
+                r = net_ip4_parse(gws, &gw, err);
+        if (r < 0)
+                return r;
+        snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
+        ec.bridge = jsonx_str(m->net, "Bridge");
+        ec.host_ifname = jsonx_str(m->net, "HostIf");
+        ec.netns_path = ns;
+        ec.netns_fd = -1;
+        ec.ifname = "eth0";
+        ec.addr = (struct net_prefix){ ip, (uint8_t)len };
+        ec.gateway = gw;
+        if (!ec.bridge || !ec.host_ifname)
+                return err_setf(err, -EINVAL, "container network record is incomplete");
+        return net_endpoint_attach(&ec, err);
+}
+
+/* set_net: a berth network from network.json: a new netns, its veth made by net_hook, the
+ * container's address in /etc/hosts and the network's DNS responder in resolv.conf. */
+static int
+set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
+{
+        const char *gw;
+        int r = ctr_net_read(c, &m->net, err);
+
+        if (r < 0 || !m->net)
+                return r;
+        gw = jsonx_str(m->net, "Gateway");
+        m->rt.net = RT_NET_NONE;
+        m->rt.net_hook = net_hook;
+        m->rt.net_hook_ctx = m;
+        m->rt.ip = jsonx_str(m->net, "IPAddress");
+        if (m->rt.ip && c->name && *c->name) {
+                /* /etc/hosts also carries the container's own name */
+                cleanup_free char *h = xasprintf("%s:%s", c->name, m->rt.ip);
+                strv_add(&m->hosts, h);
+                m->rt.extra_hosts = m->hosts;
+        }
+        if (gw) {
+                strv_add(&m->dns, gw);
+                m->rt.dns = m->dns;
+        }
+        return 0;
+}
+
 int
 mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct err *err)
 {
@@ -212,6 +277,8 @@ mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct e
         r = add_ulimits(m, hc, err);
         m->rt.ulimits = m->ulimits;
         m->rt.n_ulimits = m->n_ulimits;
+        if (r == 0)
+                r = set_net(m, c, err);
         return r;
 }
 
@@ -225,6 +292,8 @@ mon_cfg_release(struct mon_cfg *m)
         strv_free(m->cap_add);
         strv_free(m->cap_drop);
         strv_free(m->sysctls);
+        strv_free(m->dns);
+        json_object_put(m->net);
         for (size_t i = 0; i < m->n_pool; i++)
                 strv_free(m->pool[i]);
         free(m->pool);

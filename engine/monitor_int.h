@@ -22,6 +22,8 @@ struct mon_cfg {
         struct rt_ulimit *ulimits;
         size_t n_ulimits;
         char *upper, *work, *cache;
+        json_object *net; /* network.json (engine/container.h), or NULL */
+        char **dns;       /* the network's DNS responder (its gateway) */
 };
 
 int mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct err *err);
