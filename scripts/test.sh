@@ -52,7 +52,9 @@ if cmake -S . -B build-ci-fuzz -G Ninja -DBERTH_WERROR=ON -DBERTH_FUZZ=ON -DBERT
     seeds=
     [ "$name" = fuzz_compose ] && seeds=$(find ../shared/conformance/compose -name '*.y*ml' 2>/dev/null)
     [ "$name" = fuzz_dockerfile ] && seeds=$(find ../shared/conformance/dockerfile -name Dockerfile 2>/dev/null)
-    for y in $seeds; do cp "$y" "$work/$(echo "$y" | md5sum | cut -c1-16)"; done
+    while IFS= read -r y; do
+      [ -n "$y" ] && cp "$y" "$work/$(echo "$y" | md5sum | cut -c1-16)"
+    done <<<"$seeds"
     args+=("$work")
     if "$f" "${args[@]}" >"$log" 2>&1; then
       echo "fuzz $name: ok ($(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+' || echo '?') runs)"
