@@ -46,42 +46,6 @@ bad_usage(const char *cmd, const char *usage, struct err *err)
                         cmd, usage, cmd);
 }
 
-/* print_rows: rows (JSON objects with docker's field names) as fmt says: "json", a template,
- * or "table <template>" with the header row made from header. */
-static int
-print_rows(const char *fmt, json_object *header, json_object **rows, size_t n, struct err *err)
-{
-        struct report_tmpl t;
-        struct report_table tab = { 0 };
-        int r;
-
-        if (strcmp(fmt, "json") == 0) {
-                for (size_t i = 0; i < n; i++) {
-                        cleanup_free char *line = jsonx_string(rows[i], NULL);
-
-                        puts(line);
-                }
-                return 0;
-        }
-        r = report_tmpl_parse(fmt, &t, err);
-        for (size_t i = 0; r == 0 && i <= n; i++) {
-                cleanup_sbuf struct sbuf sb = SBUF_INIT;
-
-                if (i == 0 && !t.table)
-                        continue;
-                r = report_tmpl_render(&t, i == 0 ? header : rows[i - 1], &sb, err);
-                if (r == 0 && t.table)
-                        report_table_add(&tab, sb.buf);
-                else if (r == 0)
-                        puts(sb.buf);
-        }
-        if (r == 0)
-                report_table_flush(&tab, stdout);
-        report_table_release(&tab);
-        report_tmpl_release(&t);
-        return r;
-}
-
 static json_object *
 header_of(const char *const pairs[][2], size_t n)
 {
@@ -315,7 +279,7 @@ ls_print(struct store *s, const struct ls_opts *lo, struct err *err)
         if (r == 0) {
                 n = ls_collect(imgs, idx.n, lo, &rows);
                 header = header_of(titles, ARRAY_SIZE(titles));
-                r = print_rows(ls_format(lo), header, rows, n, err);
+                r = report_print_rows(ls_format(lo), header, rows, n, err);
                 json_object_put(header);
                 free_rows(rows, n);
                 for (size_t i = 0; i < idx.n; i++)
@@ -678,7 +642,7 @@ history_print(const struct image *img, const struct history_opts *ho, struct err
         for (size_t i = 0; i < n; i++)
                 objs[i] = history_fields(&rows[i], ho);
         header = header_of(titles, ARRAY_SIZE(titles));
-        r = print_rows(fmt, header, objs, n, err);
+        r = report_print_rows(fmt, header, objs, n, err);
         json_object_put(header);
         free_rows(objs, n);
         image_history_free(rows, n);

@@ -11,15 +11,16 @@
  * (which refuses, under the IPAM lock, while a container holds an address), so no container
  * can join a network that is being torn down.
  */
-#include <errno.h>
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/random.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -56,8 +57,10 @@ name_valid(const char *s)
 {
         size_t n = strlen(s);
 
-        if (n == 0 || n > IPAM_NAME_MAX || !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
-                                                   "QRSTUVWXYZ0123456789", s[0]))
+        if (n == 0 || n > IPAM_NAME_MAX ||
+            !strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                    "QRSTUVWXYZ0123456789",
+                    s[0]))
                 return false;
         return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n;
 }
@@ -154,7 +157,8 @@ once(const char **slot, const char *flag, struct err *err)
 {
         if (*slot)
                 return err_setf(err, -EOPNOTSUPP,
-                                "network create: only one %s is supported (IPv4, one subnet)", flag);
+                                "network create: only one %s is supported (IPv4, one subnet)",
+                                flag);
         *slot = optarg;
         return 0;
 }
@@ -191,8 +195,9 @@ create_opt(struct create_opts *o, int c, struct err *err)
         case 'i':
                 return 0; /* --attachable, --ipam-driver default: nothing to do here */
         default:
-                return err_setf(err, -EINVAL, "network create: invalid flag; see 'berth network "
-                                              "create --help'");
+                return err_setf(err, -EINVAL,
+                                "network create: invalid flag; see 'berth network "
+                                "create --help'");
         }
 }
 
@@ -222,8 +227,9 @@ create_parse(int argc, char **argv, struct create_opts *o, struct err *err)
                 if ((r = create_opt(o, c, err)) < 0)
                         return r;
         if (argc - optind != 1)
-                return err_setf(err, -EINVAL, "\"berth network create\" requires exactly 1 "
-                                              "argument; see 'berth network create --help'");
+                return err_setf(err, -EINVAL,
+                                "\"berth network create\" requires exactly 1 "
+                                "argument; see 'berth network create --help'");
         if (o->driver && strcmp(o->driver, "bridge") != 0)
                 return err_setf(err, -EOPNOTSUPP,
                                 "network create: driver '%s' is not supported (only 'bridge')",
@@ -372,8 +378,9 @@ static int
 create_record(const struct network_paths *p, const char *name, const struct create_opts *o,
               struct net_meta *m, struct ipam_network **ret, struct err *err)
 {
-        struct ipam_request req = { .subnet = o->subnet, .gateway = o->gateway,
-                                    .ip_range = o->ip_range, .aux = o->aux };
+        struct ipam_request req = {
+                .subnet = o->subnet, .gateway = o->gateway, .ip_range = o->ip_range, .aux = o->aux
+        };
         cleanup_free struct net_prefix *avoid = NULL;
         char id[SHA256_HEX_SIZE];
         unsigned mtu;
@@ -411,8 +418,9 @@ cmd_create(struct cli_globals *g, int argc, char **argv, struct err *err)
 
         name = r == 0 ? argv[optind] : "";
         if (r == 0 && !name_valid(name))
-                r = err_setf(err, -EINVAL, "invalid network name '%s': want [a-zA-Z0-9]"
-                                           "[a-zA-Z0-9_.-]*, at most %d characters",
+                r = err_setf(err, -EINVAL,
+                             "invalid network name '%s': want [a-zA-Z0-9]"
+                             "[a-zA-Z0-9_.-]*, at most %d characters",
                              name, IPAM_NAME_MAX);
         if (r == 0 && (!strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none")))
                 r = err_setf(err, -EPERM, "%s is a pre-defined network and cannot be created",
@@ -451,8 +459,8 @@ labels_text(json_object *labels)
         cleanup_strv char **v = NULL;
 
         if (labels && json_object_is_type(labels, json_type_object)) {
-                json_object_object_foreach(labels, k, val) strv_push(
-                        &v, xasprintf("%s=%s", k, json_object_get_string(val)));
+                json_object_object_foreach(labels, k, val)
+                        strv_push(&v, xasprintf("%s=%s", k, json_object_get_string(val)));
         }
         return strv_join(v, ",");
 }
@@ -497,44 +505,6 @@ ls_header(void)
         return h;
 }
 
-/* print_rows: "json" (one object a line) or a template ("table …" gets a header row). */
-static int
-print_rows(const char *fmt, json_object **rows, size_t n, struct err *err)
-{
-        struct report_tmpl t;
-        struct report_table tab = { 0 };
-        json_object *header = NULL;
-        int r;
-
-        if (strcmp(fmt, "json") == 0) {
-                for (size_t i = 0; i < n; i++) {
-                        cleanup_free char *line = jsonx_string(rows[i], NULL);
-
-                        puts(line);
-                }
-                return 0;
-        }
-        r = report_tmpl_parse(fmt, &t, err);
-        if (r < 0)
-                return r;
-        header = ls_header();
-        for (size_t i = t.table ? 0 : 1; r == 0 && i <= n; i++) {
-                cleanup_sbuf struct sbuf sb = SBUF_INIT;
-
-                r = report_tmpl_render(&t, i == 0 ? header : rows[i - 1], &sb, err);
-                if (r == 0 && t.table)
-                        report_table_add(&tab, sb.buf);
-                else if (r == 0)
-                        puts(sb.buf);
-        }
-        if (r == 0)
-                report_table_flush(&tab, stdout);
-        report_table_release(&tab);
-        report_tmpl_release(&t);
-        json_object_put(header);
-        return r;
-}
-
 static int
 ls_print(const struct network_paths *p, const char *fmt, bool no_trunc, struct err *err)
 {
@@ -557,8 +527,12 @@ ls_print(const struct network_paths *p, const char *fmt, bool no_trunc, struct e
                         rows[n++] = ls_row(&m, no_trunc);
                 meta_release(&m);
         }
-        if (r == 0)
-                r = print_rows(fmt, rows, n, err);
+        if (r == 0) {
+                json_object *header = ls_header();
+
+                r = report_print_rows(fmt, header, rows, n, err);
+                json_object_put(header);
+        }
         for (size_t i = 0; i < n; i++)
                 json_object_put(rows[i]);
         free(rows);
@@ -590,11 +564,13 @@ cmd_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
                 else if (c == 'F')
                         fmt = strcmp(optarg, "table") ? optarg : fmt;
                 else if (c == 'f')
-                        return err_setf(err, -EOPNOTSUPP, "network ls: --filter is not "
-                                                          "supported yet");
+                        return err_setf(err, -EOPNOTSUPP,
+                                        "network ls: --filter is not "
+                                        "supported yet");
                 else
-                        return err_setf(err, -EINVAL, "network ls: invalid flag; see 'berth "
-                                                      "network ls --help'");
+                        return err_setf(err, -EINVAL,
+                                        "network ls: invalid flag; see 'berth "
+                                        "network ls --help'");
         }
         if (optind != argc)
                 return err_setf(err, -EINVAL, "\"berth network ls\" accepts no arguments");
@@ -763,8 +739,9 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
                         return err_setf(err, -EINVAL, "network inspect: invalid flag");
         }
         if (optind >= argc)
-                return err_setf(err, -EINVAL, "\"berth network inspect\" requires at least 1 "
-                                              "argument");
+                return err_setf(err, -EINVAL,
+                                "\"berth network inspect\" requires at least 1 "
+                                "argument");
         network_paths_init(g, &p);
         all = json_object_new_array();
         for (int i = optind; i < argc; i++) {
@@ -820,8 +797,9 @@ cmd_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
                 force = true;
         }
         if (optind >= argc)
-                return err_setf(err, -EINVAL, "\"berth network rm\" requires at least 1 "
-                                              "argument");
+                return err_setf(err, -EINVAL,
+                                "\"berth network rm\" requires at least 1 "
+                                "argument");
         network_paths_init(g, &p);
         /* docker goes on after a failure and exits 1; err keeps the first error */
         for (int i = optind; i < argc; i++) {
@@ -898,8 +876,9 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
                 if (c == 'f')
                         force = true;
                 else if (c == 'F')
-                        return err_setf(err, -EOPNOTSUPP, "network prune: --filter is not "
-                                                          "supported yet");
+                        return err_setf(err, -EOPNOTSUPP,
+                                        "network prune: --filter is not "
+                                        "supported yet");
                 else
                         return err_setf(err, -EINVAL, "network prune: invalid flag");
         }
@@ -919,8 +898,7 @@ cmd_connect(struct cli_globals *g, int argc, char **argv, struct err *err)
         (void)g;
         (void)argc;
         return err_setf(err, -EOPNOTSUPP,
-                        "'network %s' is not available yet: it needs berth's containers",
-                        argv[0]);
+                        "'network %s' is not available yet: it needs berth's containers", argv[0]);
 }
 
 /* ---- dispatch -------------------------------------------------------------------------- */
@@ -958,6 +936,6 @@ cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err)
                 if (!strcmp(argv[1], subcommands[i].name) ||
                     (subcommands[i].alias && !strcmp(argv[1], subcommands[i].alias)))
                         return subcommands[i].run(g, argc - 1, argv + 1, err);
-        return err_setf(err, -EINVAL,
-                        "unknown command 'network %s'; see 'berth network --help'", argv[1]);
+        return err_setf(err, -EINVAL, "unknown command 'network %s'; see 'berth network --help'",
+                        argv[1]);
 }

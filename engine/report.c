@@ -518,3 +518,38 @@ report_tmpl_render(const struct report_tmpl *t, json_object *obj, struct sbuf *o
         }
         return 0;
 }
+
+int
+report_print_rows(const char *fmt, json_object *header, json_object **rows, size_t n,
+                  struct err *err)
+{
+        struct report_tmpl t;
+        struct report_table tab = { 0 };
+        int r;
+
+        if (strcmp(fmt, "json") == 0) {
+                for (size_t i = 0; i < n; i++) {
+                        cleanup_free char *line = jsonx_string(rows[i], NULL);
+
+                        puts(line);
+                }
+                return 0;
+        }
+        r = report_tmpl_parse(fmt, &t, err);
+        for (size_t i = 0; r == 0 && i <= n; i++) {
+                cleanup_sbuf struct sbuf sb = SBUF_INIT;
+
+                if (i == 0 && !t.table)
+                        continue;
+                r = report_tmpl_render(&t, i == 0 ? header : rows[i - 1], &sb, err);
+                if (r == 0 && t.table)
+                        report_table_add(&tab, sb.buf);
+                else if (r == 0)
+                        puts(sb.buf);
+        }
+        if (r == 0)
+                report_table_flush(&tab, stdout);
+        report_table_release(&tab);
+        report_tmpl_release(&t);
+        return r;
+}

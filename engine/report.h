@@ -55,3 +55,9 @@ int report_tmpl_render(const struct report_tmpl *t, json_object *obj, struct sbu
                        struct err *err);
 /* report_go_value: a value as Go's fmt %v prints it ([a b], map[k:v], <nil>). */
 void report_go_value(struct sbuf *sb, json_object *v);
+
+/* report_print_rows: print rows (JSON objects with docker's field names) to stdout as fmt
+ * says: "json" (one object a line), a template, or "table <template>" with a header row
+ * rendered from header (borrowed; may be NULL when fmt is not a table). */
+int report_print_rows(const char *fmt, json_object *header, json_object **rows, size_t n,
+                      struct err *err);
