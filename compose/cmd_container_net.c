@@ -196,6 +196,48 @@ print_ports(const struct net_port_map *maps, size_t n, const char *want, struct 
         return 0;
 }
 
+/* ports_of: c's published ports (owned array, *n entries; none when it has no network). */
+static int
+ports_of(const struct ctr *c, struct net_port_map **maps, size_t *n, struct err *err)
+{
+        json_object *o = NULL;
+        int r = ctr_net_read(c, &o, err);
+
+        *maps = NULL;
+        *n = 0;
+        if (r == 0 && o && jsonx_str(o, "NatDir") && jsonx_str(o, "Table"))
+                r = net_nat_ports_get(&(struct net_nat){ jsonx_str(o, "NatDir"),
+                                                         jsonx_str(o, "Table") },
+                                      c->id, maps, n, err);
+        json_object_put(o);
+        return r;
+}
+
+char *
+cmd_container_ports_text(const struct ctr *c)
+{
+        struct net_port_map *maps = NULL;
+        struct sbuf lines = SBUF_INIT, out = SBUF_INIT;
+        struct err e = { 0 };
+        size_t n = 0;
+
+        if (ports_of(c, &maps, &n, &e) == 0)
+                for (size_t i = 0; i < n; i++)
+                        net_port_format(&maps[i], &lines);
+        /* "80/tcp -> 0.0.0.0:8080" lines become "0.0.0.0:8080->80/tcp, …" */
+        for (char *line = lines.buf, *nl; line && (nl = strchr(line, '\n')); line = nl + 1) {
+                char *arrow = strstr(line, " -> ");
+                *nl = '\0';
+                if (!arrow)
+                        continue;
+                *arrow = '\0';
+                sbuf_addf(&out, "%s%s->%s", out.len ? ", " : "", arrow + 4, line);
+        }
+        sbuf_release(&lines);
+        free(maps);
+        return sbuf_detach(&out);
+}
+
 int
 cmd_container_port(struct cli_globals *g, int argc, char **argv, struct err *err)
 {

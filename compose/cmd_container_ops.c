@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "compose/container_int.h"
+#include "engine/jsonx.h"
 #include "engine/monitor.h"
 #include "engine/runtime.h"
 
@@ -103,27 +104,40 @@ exit_code_of(const char *reply)
         return v >= -1 && v <= 255 ? (int)v : -1;
 }
 
-static int
-stop_one(struct cli_globals *g, const char *ref, const char *secs, struct err *err)
+int
+cmd_container_halt(struct cli_globals *g, const struct ctr *c, int secs, struct err *err)
 {
-        struct ctr *c = NULL;
-        json_object *st = NULL;
         cleanup_free char *reply = NULL;
         cleanup_free char *req = NULL;
-        int r = open_with_state(g, ref, &c, &st, err);
+        json_object *st = NULL;
+        int r = ctr_state_read(c, &st, err);
 
+        (void)g;
         if (r < 0)
                 return r;
         if (running(c, st)) {
-                req = secs ? xasprintf("stop %s", secs) : xasprintf("stop %lld",
-                        (long long)json_object_get_int64(json_object_object_get(c->config, "StopTimeout")));
+                if (secs < 0)
+                        secs = (int)jsonx_int(c->config, "StopTimeout", 10);
+                req = xasprintf("stop %d", secs);
                 r = monitor_request(c, req, &reply, err);
                 if (r >= 0)
                         wait_monitor_gone(c);
         }
+        json_object_put(st);
+        return r < 0 ? r : 0;
+}
+
+static int
+stop_one(struct cli_globals *g, const char *ref, const char *secs, struct err *err)
+{
+        struct ctr *c = NULL;
+        int r = ctr_open(g->root, g->run_root, ref, &c, err);
+
+        if (r < 0)
+                return r;
+        r = cmd_container_halt(g, c, secs ? (int)strtol(secs, NULL, 10) : -1, err);
         if (r >= 0)
                 printf("%s\n", ref);
-        json_object_put(st);
         ctr_free(c);
         return r;
 }

@@ -683,10 +683,30 @@ build_config(struct cli_globals *g, struct run_opts *o, const char *ref, struct 
         return build_host(g, o, cfg, err);
 }
 
+/* merge_extra: the keys of extra replace those of cfg; objects (HostConfig, Labels) are
+ * merged one level deep so that a caller can add to them. */
+static void
+merge_extra(json_object *cfg, json_object *extra)
+{
+        if (!extra)
+                return;
+        json_object_object_foreach(extra, k, v) {
+                json_object *have = NULL;
+                if (json_object_is_type(v, json_type_object) &&
+                    json_object_object_get_ex(cfg, k, &have) &&
+                    json_object_is_type(have, json_type_object)) {
+                        json_object_object_foreach(v, k2, v2)
+                                json_object_object_add(have, k2, json_object_get(v2));
+                        continue;
+                }
+                json_object_object_add(cfg, k, json_object_get(v));
+        }
+}
+
 /* create: parse, resolve the image and write the record. Returns the optind of IMAGE. */
 static int
-create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, struct ctr **ret,
-       struct err *err)
+create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_object *extra,
+       struct ctr **ret, struct err *err)
 {
         struct ctr_image img = { 0 };
         json_object *cfg = json_object_new_object();
@@ -697,6 +717,8 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, struct 
                 r = ctr_image_resolve(g->root, argv[first], NULL, &img, err);
         if (r >= 0)
                 r = build_config(g, o, argv[first], &img, argv + first + 1, cfg, err);
+        if (r >= 0)
+                merge_extra(cfg, extra);
         if (r >= 0)
                 r = ctr_create(g->root, g->run_root, o->name, cfg, ret, err);
         if (r >= 0) {
@@ -731,7 +753,7 @@ cmd_container_create(struct cli_globals *g, int argc, char **argv, struct err *e
 {
         struct run_opts o = { 0 };
         struct ctr *c = NULL;
-        int r = create(g, &o, argc, argv, &c, err);
+        int r = create(g, &o, argc, argv, NULL, &c, err);
 
         opts_release(&o);
         if (r < 0)
@@ -746,7 +768,7 @@ cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         struct run_opts o = { 0 };
         struct ctr *c = NULL;
-        int r = create(g, &o, argc, argv, &c, err);
+        int r = create(g, &o, argc, argv, NULL, &c, err);
 
         if (r < 0) {
                 opts_release(&o);
@@ -763,4 +785,15 @@ cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err)
         ctr_free(c);
         opts_release(&o);
         return r;
+}
+
+int
+cmd_container_create_ex(struct cli_globals *g, int argc, char **argv, json_object *extra,
+                        struct ctr **ret, struct err *err)
+{
+        struct run_opts o = { 0 };
+        int r = create(g, &o, argc, argv, extra, ret, err);
+
+        opts_release(&o);
+        return r < 0 ? r : 0;
 }

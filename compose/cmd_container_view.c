@@ -66,8 +66,8 @@ now_ns(void)
 }
 
 /* human: go-units HumanDuration. */
-static void
-human(struct sbuf *sb, int64_t ns)
+void
+cmd_container_human(struct sbuf *sb, int64_t ns)
 {
         int64_t s = ns / 1000000000, m = s / 60, h = m / 60;
 
@@ -116,8 +116,8 @@ status_of(const struct ctr *c, json_object *st)
         return s;
 }
 
-static void
-status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
+void
+cmd_container_status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
 {
         const char *s = status_of(c, st);
         int64_t now = now_ns();
@@ -127,13 +127,13 @@ status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
 
         if (strcmp(s, "running") == 0) {
                 sbuf_adds(sb, "Up ");
-                human(sb, now - cmd_container_parse_time(jget(st, "StartedAt")));
+                cmd_container_human(sb, now - cmd_container_parse_time(jget(st, "StartedAt")));
                 if (hs)
                         sbuf_addf(sb, " (%s)", strcmp(hs, "starting") == 0 ? "health: starting" : hs);
         } else if (strcmp(s, "exited") == 0 || strcmp(s, "restarting") == 0) {
                 sbuf_addf(sb, "%s (%d) ", strcmp(s, "exited") == 0 ? "Exited" : "Restarting",
                           json_object_get_int(code));
-                human(sb, now - cmd_container_parse_time(jget(st, "FinishedAt")));
+                cmd_container_human(sb, now - cmd_container_parse_time(jget(st, "FinishedAt")));
                 sbuf_adds(sb, " ago");
         } else if (strcmp(s, "created") == 0) {
                 sbuf_adds(sb, "Created");
@@ -142,8 +142,8 @@ status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
         }
 }
 
-static char *
-command_text(const struct ctr *c)
+char *
+cmd_container_command_text(const struct ctr *c)
 {
         struct sbuf sb = SBUF_INIT;
         json_object *args = json_object_object_get(c->config, "Args");
@@ -220,7 +220,7 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         char when[48];
 
         created_at(c, when);
-        human(&rf, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
+        cmd_container_human(&rf, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
         sbuf_adds(&rf, " ago");
         if (labels) {
                 json_object_object_foreach(labels, k, v)
@@ -260,10 +260,10 @@ ls_one(struct ls_opts *o, const struct ctr *c, json_object *st)
                 printf("%.12s\n", c->id);
                 return;
         }
-        status_text(&status, c, st);
-        human(&created, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
+        cmd_container_status_text(&status, c, st);
+        cmd_container_human(&created, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
         sbuf_adds(&created, " ago");
-        cmd = command_text(c);
+        cmd = cmd_container_command_text(c);
         if (o->json) {
                 ls_json(c, st, cmd, status.buf);
                 return;

@@ -121,6 +121,18 @@ meta_list(const struct network_paths *p, char ***ret, struct err *err)
         return 0;
 }
 
+int
+network_list(const struct cli_globals *g, char ***ret, struct err *err)
+{
+        struct network_paths p = { 0 };
+        int r;
+
+        network_paths_init(g, &p);
+        r = meta_list(&p, ret, err);
+        network_paths_release(&p);
+        return r;
+}
+
 static int
 add_kv(json_object *obj, const char *what, const char *kv, struct err *err)
 {
@@ -137,12 +149,7 @@ add_kv(json_object *obj, const char *what, const char *kv, struct err *err)
 
 /* ---- create ---------------------------------------------------------------------------- */
 
-struct create_opts {
-        const char *driver, *subnet, *gateway, *ip_range;
-        char **aux;
-        bool internal;
-        json_object *labels, *options;
-};
+#define create_opts network_create_opts
 
 static void
 create_opts_release(struct create_opts *o)
@@ -358,8 +365,10 @@ meta_new(const char *name, const char *id, const struct create_opts *o)
         jsonx_add_str(m, "Created", created);
         jsonx_add_str(m, "Driver", "bridge");
         json_object_object_add(m, "Internal", json_object_new_boolean(o->internal));
-        json_object_object_add(m, "Options", json_object_get(o->options));
-        json_object_object_add(m, "Labels", json_object_get(o->labels));
+        json_object_object_add(m, "Options", o->options ? json_object_get(o->options)
+                                                        : json_object_new_object());
+        json_object_object_add(m, "Labels", o->labels ? json_object_get(o->labels)
+                                                      : json_object_new_object());
         return m;
 }
 
@@ -405,19 +414,17 @@ create_record(const struct network_paths *p, const char *name, const struct crea
         return meta_write(p, m->o, err);
 }
 
-static int
-cmd_create(struct cli_globals *g, int argc, char **argv, struct err *err)
+int
+network_create(const struct cli_globals *g, const char *name, const struct network_create_opts *o,
+               char **ret_id, struct err *err)
 {
-        struct create_opts o = { 0 };
         struct network_paths p = { 0 };
         struct net_meta m = { 0 };
         struct ipam_network *n = NULL;
-        const char *name;
         cleanup_free char *path = NULL;
-        int r = create_parse(argc, argv, &o, err);
+        int r = 0;
 
-        name = r == 0 ? argv[optind] : "";
-        if (r == 0 && !name_valid(name))
+        if (!name_valid(name))
                 r = err_setf(err, -EINVAL,
                              "invalid network name '%s': want [a-zA-Z0-9]"
                              "[a-zA-Z0-9_.-]*, at most %d characters",
@@ -430,7 +437,7 @@ cmd_create(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (r == 0 && fs_exists(path))
                 r = err_setf(err, -EEXIST, "network with name %s already exists", name);
         if (r == 0)
-                r = create_record(&p, name, &o, &m, &n, err);
+                r = create_record(&p, name, o, &m, &n, err);
         if (r == 0)
                 r = net_up(g, &p, &m, n, err);
         if (r < 0 && m.id) {
@@ -442,12 +449,45 @@ cmd_create(struct cli_globals *g, int argc, char **argv, struct err *err)
 
                 ipam_network_remove(p.ipam_dir, name, false, &ignore);
         }
-        if (r == 0)
-                puts(m.id);
+        if (r == 0 && ret_id)
+                *ret_id = xstrdup(m.id);
         ipam_network_free(n);
         meta_release(&m);
         network_paths_release(&p);
+        return r;
+}
+
+static int
+cmd_create(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct create_opts o = { 0 };
+        cleanup_free char *id = NULL;
+        int r = create_parse(argc, argv, &o, err);
+
+        if (r == 0)
+                r = network_create(g, argv[optind], &o, &id, err);
+        if (r == 0)
+                puts(id);
         create_opts_release(&o);
+        return r;
+}
+
+int
+network_labels(const struct cli_globals *g, const char *name, json_object **ret,
+               struct err *err)
+{
+        struct network_paths p = { 0 };
+        struct net_meta m = { 0 };
+        int r;
+
+        network_paths_init(g, &p);
+        r = meta_load(&p, name, &m, err);
+        if (r == 0) {
+                json_object *l = jsonx_get(m.o, "Labels");
+                *ret = l ? json_object_get(l) : json_object_new_object();
+        }
+        meta_release(&m);
+        network_paths_release(&p);
         return r;
 }
 
@@ -776,6 +816,18 @@ rm_one(const struct cli_globals *g, const struct network_paths *p, const char *n
         r = net_down(g, p, name, m.id, &e);
         meta_release(&m);
         return r < 0 ? err_setf(err, r, "%s", e.msg) : 0;
+}
+
+int
+network_remove(const struct cli_globals *g, const char *name, struct err *err)
+{
+        struct network_paths p = { 0 };
+        int r;
+
+        network_paths_init(g, &p);
+        r = rm_one(g, &p, name, err);
+        network_paths_release(&p);
+        return r;
 }
 
 static int

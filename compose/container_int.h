@@ -6,12 +6,19 @@
 #include <json-c/json.h>
 
 #include "base/err.h"
+#include "base/sbuf.h"
 #include "compose/cli.h"
 #include "engine/container.h"
 
 /* cmd_container_run.c: `container run` and `container create`. */
 int cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_create(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_create_ex: `container create` for callers inside berth (compose): argv is a
+ * `create` command line (argv[0] "create"); extra (borrowed, may be NULL) holds config.json
+ * keys that no flag expresses (Healthcheck in exec form, Entrypoint lists, compose labels):
+ * they replace the flags' keys, objects merged one level deep. Prints nothing. */
+int cmd_container_create_ex(struct cli_globals *g, int argc, char **argv, json_object *extra,
+                            struct ctr **ret, struct err *err);
 /* cmd_container_spawn: start c's monitor. attach: the monitor copies the container's output
  * to our stdout/stderr and run waits; interactive: our stdin becomes the container's.
  * Returns the container's exit code when attached, 0 detached (or the 125/126/127 of a start
@@ -41,6 +48,15 @@ int cmd_container_port(struct cli_globals *g, int argc, char **argv, struct err 
 int cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_logs(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_status_text: docker ps's STATUS ("Up 2 minutes (healthy)", "Exited (0) 3
+ * seconds ago"). cmd_container_command_text: its quoted, truncated COMMAND (owned).
+ * cmd_container_human: go-units HumanDuration of ns. */
+void cmd_container_status_text(struct sbuf *sb, const struct ctr *c, json_object *st);
+char *cmd_container_command_text(const struct ctr *c);
+void cmd_container_human(struct sbuf *sb, int64_t ns);
+/* cmd_container_ports_text: docker ps's PORTS of c ("127.0.0.1:8080->80/tcp, …"; owned, ""
+ * when none). */
+char *cmd_container_ports_text(const struct ctr *c);
 /* cmd_container_alive: the monitor of c runs (its pid in state answers and the socket exists). */
 int cmd_container_alive(const struct ctr *c, json_object *state);
 /* cmd_container_parse_time: RFC 3339 (with optional fraction) -> unix ns; 0 when invalid. */
@@ -52,5 +68,8 @@ int cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err 
 int cmd_container_kill(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_container_halt: stop c as `container stop` does (its stop signal, SIGKILL after secs;
+ * secs < 0: its own StopTimeout) and wait for its monitor to finish; quiet. */
+int cmd_container_halt(struct cli_globals *g, const struct ctr *c, int secs, struct err *err);
 /* cmd_container_remove: stop whatever is left of c and delete it (rm -f). */
 int cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err);

@@ -10,6 +10,10 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
+#include <json-c/json.h>
+
 #include "base/err.h"
 #include "compose/cli.h"
 
@@ -38,3 +42,23 @@ int network_dns_start(const struct cli_globals *g, const char *name, struct err 
 /* network_dns_stop: SIGTERM the responder named by the PID file (only if it is one of ours),
  * wait for it to go (SIGKILL after 2 s), remove the PID file; none running is success. */
 int network_dns_stop(const struct cli_globals *g, const char *name, struct err *err);
+
+/* What `network create` takes (also from compose's networks: section). Borrowed. */
+struct network_create_opts {
+        const char *driver, *subnet, *gateway, *ip_range;
+        char **aux;
+        bool internal;
+        json_object *labels, *options; /* objects of strings (may be NULL) */
+};
+
+/* network_create: create network name (record, addressing, bridge, NAT, DNS responder); on
+ * failure nothing of it remains. -EEXIST when it exists. *ret_id (optional) owned. */
+int network_create(const struct cli_globals *g, const char *name,
+                   const struct network_create_opts *o, char **ret_id, struct err *err);
+/* network_remove: as `network rm NAME`: -ENOENT, -EBUSY while containers use it. */
+int network_remove(const struct cli_globals *g, const char *name, struct err *err);
+/* network_labels: the labels of network name (owned object); -ENOENT when it does not exist. */
+int network_labels(const struct cli_globals *g, const char *name, json_object **ret,
+                   struct err *err);
+/* network_list: the names of every network of the root, sorted (owned strv, NULL: none). */
+int network_list(const struct cli_globals *g, char ***ret, struct err *err);
