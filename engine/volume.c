@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
@@ -48,6 +49,18 @@ check_name(const char *name, struct err *err)
                         "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host "
                         "directory, use absolute path",
                         name ? name : "");
+}
+
+int
+vol_random_name(char ret[65], struct err *err)
+{
+        unsigned char b[32];
+
+        if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+                return err_setf(err, -EIO, "getrandom: %s", strerror(errno));
+        for (size_t i = 0; i < sizeof(b); i++)
+                snprintf(ret + 2 * i, 3, "%02x", b[i]);
+        return 0;
 }
 
 char *
@@ -90,8 +103,10 @@ static int
 kv_object(char *const *kv, const char *what, json_object **ret, struct err *err)
 {
         json_object *o = json_object_new_object();
+        cleanup_strv char **sorted = strv_copy(kv);
 
-        strv_foreach(s, kv) {
+        strv_sort(sorted); /* Go marshals a map sorted by key */
+        strv_foreach(s, sorted) {
                 const char *eq = strchr(s, '=');
                 cleanup_free char *k = eq ? xstrndup(s, (size_t)(eq - s)) : xstrdup(s);
 
@@ -364,11 +379,12 @@ config_of(const char *root, const char *id, json_object **ret)
         return r < 0 ? r : jsonx_parse(buf, len, CTR_JSON_MAX, p, ret, NULL);
 }
 
-int
-vol_users(const char *root, const char *name, char ***ret_ids, struct err *err)
+/* scan: call fn with the volume names of each container record. */
+static int
+scan(const char *root, void (*fn)(const char *id, char **names, void *ctx), void *ctx,
+     struct err *err)
 {
         cleanup_strv char **ids = NULL;
-        cleanup_strv char **users = NULL;
         int r = ctr_list(root, &ids, err);
 
         if (r < 0)
@@ -380,11 +396,62 @@ vol_users(const char *root, const char *name, char ***ret_ids, struct err *err)
                 if (config_of(root, id, &cfg) < 0)
                         continue; /* a half-made or half-removed record */
                 names = vol_config_names(cfg);
-                if (strv_contains(names, name))
-                        strv_add(&users, id);
+                fn(id, names, ctx);
                 json_object_put(cfg);
         }
-        *ret_ids = TAKE_PTR(users);
+        return 0;
+}
+
+struct users_ctx {
+        const char *name;
+        char **ids;
+};
+
+static void
+users_fn(const char *id, char **names, void *ctx)
+{
+        struct users_ctx *u = ctx;
+
+        if (strv_contains(names, u->name))
+                strv_add(&u->ids, id);
+}
+
+int
+vol_users(const char *root, const char *name, char ***ret_ids, struct err *err)
+{
+        struct users_ctx u = { .name = name };
+        int r = scan(root, users_fn, &u, err);
+
+        if (r < 0) {
+                strv_free(u.ids);
+                return r;
+        }
+        *ret_ids = u.ids;
+        return 0;
+}
+
+static void
+used_fn(const char *id, char **names, void *ctx)
+{
+        char ***all = ctx;
+
+        (void)id;
+        strv_foreach(n, names)
+                add_unique(all, n);
+}
+
+int
+vol_used_names(const char *root, char ***ret_names, struct err *err)
+{
+        char **all = NULL;
+        int r = scan(root, used_fn, &all, err);
+
+        if (r < 0) {
+                strv_free(all);
+                return r;
+        }
+        strv_sort(all);
+        *ret_names = all;
         return 0;
 }
 

@@ -33,6 +33,9 @@
 /* vol_name_valid: docker's volume name rule; 1 when valid. */
 int vol_name_valid(const char *name);
 
+/* vol_random_name: 64 random lower-case hex digits (docker's name for an unnamed volume). */
+int vol_random_name(char ret[65], struct err *err);
+
 /* vol_create: create volume name with labels and driver options (K=V strvs, may be NULL).
  * Idempotent: an existing volume is success with *ret_created = 0 (its labels and options
  * are left as they are), a new one sets it to 1. -EINVAL for a bad name, label or option,
@@ -50,6 +53,10 @@ int vol_list(const char *root, char ***ret_names, struct err *err);
 /* vol_users: the ids of the containers whose records reference name (owned strv, NULL when
  * none). */
 int vol_users(const char *root, const char *name, char ***ret_ids, struct err *err);
+
+/* vol_used_names: every volume name some container record references (owned strv, sorted,
+ * NULL when none); one pass over the records, for listings. */
+int vol_used_names(const char *root, char ***ret_names, struct err *err);
 
 /* vol_remove: remove volume name and its content. -EBUSY "volume is in use - [ids]" when a
  * container references it; -ENOENT "no such volume" unless force. */
