@@ -38,3 +38,4 @@ int cmd_system(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_volume(struct cli_globals *g, int argc, char **argv, struct err *err);

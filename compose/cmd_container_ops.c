@@ -20,6 +20,7 @@
 #include "engine/jsonx.h"
 #include "engine/monitor.h"
 #include "engine/runtime.h"
+#include "engine/volume.h"
 
 #define MONITOR_EXIT_WAIT_MS 5000
 
@@ -262,7 +263,7 @@ cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err)
 }
 
 static int
-rm_one(struct cli_globals *g, const char *ref, int force, struct err *err)
+rm_one(struct cli_globals *g, const char *ref, int force, int volumes, struct err *err)
 {
         struct ctr *c = NULL;
         json_object *st = NULL;
@@ -276,6 +277,8 @@ rm_one(struct cli_globals *g, const char *ref, int force, struct err *err)
                              "container before removing or force remove", c->name);
         if (r >= 0)
                 r = cmd_container_remove(g, c, err);
+        if (r >= 0 && volumes) /* -v: its anonymous volumes */
+                r = vol_remove_anonymous(g->root, c->config, err);
         if (r >= 0)
                 printf("%s\n", ref);
         json_object_put(st);
@@ -292,7 +295,7 @@ cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "link", no_argument, NULL, 'l' },
                 { 0 },
         };
-        int c, r = 0, force = 0;
+        int c, r = 0, force = 0, volumes = 0;
 
         optind = 1;
         opterr = 0;
@@ -300,7 +303,7 @@ cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
                 if (c == 'f')
                         force = 1;
                 else if (c == 'v')
-                        continue; /* berth has no anonymous volumes yet: nothing to remove */
+                        volumes = 1;
                 else
                         return err_setf(err, -ENOTSUP, "'container rm %s' is not available",
                                         argv[optind - 1]);
@@ -308,7 +311,7 @@ cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (optind >= argc)
                 return err_setf(err, -EINVAL, "'container rm' requires at least 1 argument");
         for (int i = optind; i < argc && r >= 0; i++)
-                r = rm_one(g, argv[i], force, err);
+                r = rm_one(g, argv[i], force, volumes, err);
         return r;
 }
 

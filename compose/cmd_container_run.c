@@ -20,6 +20,7 @@
 #include "base/strv.h"
 #include "compose/container_int.h"
 #include "engine/monitor.h"
+#include "engine/volume.h"
 
 #define ENV_FILE_MAX (1u << 20)
 
@@ -32,6 +33,7 @@ struct run_opts {
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
         char **sysctls, **ulimits;
+        struct cmd_container_mounts mnt; /* --mount, --device, --group-add, --dns* */
         struct cmd_container_net net; /* --network NAME, --ip, --network-alias, -p */
 };
 
@@ -48,6 +50,12 @@ opts_release(struct run_opts *o)
         strv_free(o->cap_drop);
         strv_free(o->sysctls);
         strv_free(o->ulimits);
+        strv_free(o->mnt.mounts);
+        strv_free(o->mnt.devices);
+        strv_free(o->mnt.group_add);
+        strv_free(o->mnt.dns);
+        strv_free(o->mnt.dns_search);
+        strv_free(o->mnt.dns_options);
         strv_free(o->net.aliases);
         strv_free(o->net.ports);
 }
@@ -137,6 +145,7 @@ enum {
         O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_CPUS, O_PIDS, O_ULIMIT, O_SHM,
         O_SYSCTL, O_INIT, O_RESTART, O_STOPSIG, O_STOPTIME, O_HCMD, O_HINT, O_HTIME, O_HRET,
         O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS,
+        O_MOUNT, O_DEVICE, O_GROUPADD, O_DNS, O_DNSSEARCH, O_DNSOPT,
 };
 
 static const struct option run_options[] = {
@@ -180,12 +189,15 @@ static const struct option run_options[] = {
         { "health-start-interval", required_argument, NULL, O_HSTARTINT },
         { "no-healthcheck", no_argument, NULL, O_NOHEALTH },
         /* docker run flags berth refuses plainly for now */
-        { "mount", required_argument, NULL, O_LATER },
-        { "device", required_argument, NULL, O_LATER },
-        { "group-add", required_argument, NULL, O_LATER },
+        { "mount", required_argument, NULL, O_MOUNT },
+        { "device", required_argument, NULL, O_DEVICE },
+        { "group-add", required_argument, NULL, O_GROUPADD },
+        { "dns-search", required_argument, NULL, O_DNSSEARCH },
+        { "dns-option", required_argument, NULL, O_DNSOPT },
+        { "dns-opt", required_argument, NULL, O_DNSOPT },
         { "publish", required_argument, NULL, 'p' },
         { "network-alias", required_argument, NULL, O_ALIAS },
-        { "dns", required_argument, NULL, O_LATER },
+        { "dns", required_argument, NULL, O_DNS },
         { "volumes-from", required_argument, NULL, O_LATER },
         { "attach", required_argument, NULL, O_LATER },
         { "platform", required_argument, NULL, O_LATER },
@@ -289,6 +301,12 @@ parse_opt(struct run_opts *o, int c, const char *a, struct err *err)
         case 'l': strv_add(&o->labels, a); return 0;
         case 'v': strv_add(&o->volumes, a); return 0;
         case O_TMPFS: strv_add(&o->tmpfs, a); return 0;
+        case O_MOUNT: strv_add(&o->mnt.mounts, a); return 0;
+        case O_DEVICE: strv_add(&o->mnt.devices, a); return 0;
+        case O_GROUPADD: strv_add(&o->mnt.group_add, a); return 0;
+        case O_DNS: strv_add(&o->mnt.dns, a); return 0;
+        case O_DNSSEARCH: strv_add(&o->mnt.dns_search, a); return 0;
+        case O_DNSOPT: strv_add(&o->mnt.dns_options, a); return 0;
         case O_READONLY: o->readonly = 1; return 0;
         case O_ADDHOST: strv_add(&o->hosts, a); return 0;
         case O_CAPADD: strv_add(&o->cap_add, a); return 0;
@@ -489,34 +507,11 @@ build_labels(struct run_opts *o, json_object *icfg, json_object *cfg)
 }
 
 static int
-add_binds(struct cli_globals *g, struct run_opts *o, json_object *hc, struct err *err)
+add_binds(struct cli_globals *g, struct run_opts *o, json_object *cfg, json_object *hc,
+          struct err *err)
 {
-        json_object *binds = json_object_new_array();
-        cleanup_free char *cwd = NULL;
-        int r = path_getcwd(&cwd, err);
-
-        json_object_object_add(hc, "Binds", binds);
-        (void)g;
-        if (r < 0)
-                return r;
-        strv_foreach(v, o->volumes) {
-                cleanup_strv char **parts = strv_split(v, ":");
-                size_t n = strv_length(parts);
-                if (n < 2 || n > 3 || !parts[1][0] || parts[1][0] != '/')
-                        return err_setf(err, -EINVAL, "invalid -v '%s': want SRC:DST[:OPTS] with "
-                                        "an absolute DST", v);
-                if (parts[0][0] != '/' && parts[0][0] != '.')
-                        return err_setf(err, -ENOTSUP, "-v '%s': named volumes are not available "
-                                        "yet (give a host path)", v);
-                cleanup_free char *src = path_abs(cwd, parts[0]);
-                if (!fs_exists(src))
-                        return err_setf(err, -ENOENT, "invalid -v '%s': '%s' does not exist", v,
-                                        src);
-                cleanup_free char *spec = xasprintf("%s:%s%s%s", src, parts[1], n > 2 ? ":" : "",
-                                                    n > 2 ? parts[2] : "");
-                json_object_array_add(binds, json_object_new_string(spec));
-        }
-        return 0;
+        o->mnt.volumes = o->volumes;
+        return cmd_container_mounts(g, &o->mnt, cfg, hc, err);
 }
 
 static int
@@ -602,7 +597,7 @@ build_host(struct cli_globals *g, struct run_opts *o, json_object *cfg, struct e
         } else if (o->seccomp) {
                 json_object_object_add(hc, "Seccomp", json_object_new_string("unconfined"));
         }
-        r = add_binds(g, o, hc, err);
+        r = add_binds(g, o, cfg, hc, err);
         if (r >= 0)
                 r = add_ulimits(o, hc, err);
         return r;
@@ -734,6 +729,8 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_ob
                         *ret = ctr_free(*ret);
                 }
         }
+        if (r < 0) /* the anonymous volumes made for it */
+                vol_remove_anonymous(g->root, cfg, &(struct err){ 0 });
         ctr_image_release(&img);
         json_object_put(cfg);
         return r < 0 ? r : first;

@@ -424,6 +424,9 @@ inspect_one(const struct ctr *c, json_object *st)
                                json_object_new_int(json_object_get_int(json_object_object_get(st, "RestartCount"))));
         json_object_object_add(o, "Driver", json_object_new_string("overlay"));
         json_object_object_add(o, "HostConfig", copy_key(c->config, "HostConfig"));
+        json_object_object_add(o, "Mounts", json_object_object_get(c->config, "Mounts")
+                                                    ? copy_key(c->config, "Mounts")
+                                                    : json_object_new_array());
         json_object_object_add(o, "Config", inspect_config(c));
         return o;
 }

@@ -44,6 +44,17 @@ int cmd_container_net_repair(const struct cli_globals *g, const struct ctr *c, s
 /* cmd_container_port: `container port CONTAINER [PRIVATE_PORT[/PROTO]]`, docker's output. */
 int cmd_container_port(struct cli_globals *g, int argc, char **argv, struct err *err);
 
+/* cmd_container_mounts.c: -v, --mount, --device, --group-add and --dns* of run/create. */
+struct cmd_container_mounts {
+        char **volumes, **mounts, **devices, **group_add, **dns, **dns_search, **dns_options;
+};
+/* cmd_container_mounts: validate them, create the volumes they name (anonymous ones too,
+ * with the image's content copied up from cfg's LowerDirs) and write HostConfig's Binds,
+ * Mounts, Devices, GroupAdd, Dns, DnsSearch, DnsOptions and cfg's Mounts (docker's inspect
+ * view). On failure the caller removes cfg's anonymous volumes (vol_remove_anonymous). */
+int cmd_container_mounts(struct cli_globals *g, const struct cmd_container_mounts *mo,
+                         json_object *cfg, json_object *hc, struct err *err);
+
 /* cmd_container_view.c */
 int cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err);

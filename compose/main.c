@@ -25,6 +25,7 @@ static const struct command commands[] = {
         { "network", cmd_network, "Manage networks" },
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
         { "version", cmd_version, "Show the berth version information" },
+        { "volume", cmd_volume, "Manage volumes" },
         { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
 };
 
@@ -32,7 +33,7 @@ static const struct command commands[] = {
 static const char *const not_yet[] = {
         "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
         "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
-        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "volume",
+        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",
         "login",   "logout",  "builder",
 };
 

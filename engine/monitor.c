@@ -37,6 +37,7 @@
 #include "base/sbuf.h"
 #include "engine/monitor.h"
 #include "engine/monitor_int.h"
+#include "engine/volume.h"
 
 #define WAITERS_MAX 32
 
@@ -354,7 +355,8 @@ finish(struct mon *m)
                     json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"))) {
                 ctr_image_unhold(m->root, m->c->id);
                 ctr_net_leave(m->c, &e);
-                ctr_remove(m->c, &e);
+                if (ctr_remove(m->c, &e) == 0) /* --rm takes its anonymous volumes along */
+                        vol_remove_anonymous(m->root, m->c->config, &e);
         }
         tell_status(m);
         notify_waiters(m);

@@ -2,8 +2,10 @@
  *
  * HostConfig keys read: Init, ReadonlyRootfs, NetworkMode (none|host), ExtraHosts, CapAdd,
  * CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges, Memory, NanoCpus,
- * PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"], Tmpfs ["dst[:opts]"],
- * Ulimits [{"Name","Soft","Hard"}]. A container on a berth network also has network.json
+ * PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"] (src a host path or a volume
+ * name), Mounts (docker's API mounts; a volume's Source is its name), Tmpfs ["dst[:opts]"],
+ * Ulimits [{"Name","Soft","Hard"}], Devices, GroupAdd, Dns, DnsSearch, DnsOptions. Volumes
+ * are resolved here, at every start (engine/volume.h). A container on a berth network also has network.json
  * (engine/container.h): its veth is attached by the runtime's net_hook. The strings stay owned by the json object and the pool.
  */
 #include <errno.h>
@@ -17,6 +19,7 @@
 #include "base/strv.h"
 #include "engine/jsonx.h"
 #include "engine/monitor_int.h"
+#include "engine/volume.h"
 #include "net/net.h"
 
 static json_object *
@@ -89,41 +92,172 @@ mon_ulimit_resource(const char *name)
         return ulimit_resource(name);
 }
 
-static void
-add_mount(struct mon_cfg *m, enum rt_mount_type type, const char *spec)
+/* keep: the pool owns s from now on (the mounts point into it). */
+static const char *
+keep(struct mon_cfg *m, char *s)
 {
-        char **parts = strv_split(spec, ":");
-        size_t n = strv_length(parts);
+        char **v = NULL;
+
+        strv_push(&v, s);
+        m->pool = xreallocarray(m->pool, m->n_pool + 1, sizeof(*m->pool));
+        m->pool[m->n_pool++] = v;
+        return s;
+}
+
+/* keep_strv: the same for a split spec. */
+static char **
+keep_strv(struct mon_cfg *m, char **v)
+{
+        m->pool = xreallocarray(m->pool, m->n_pool + 1, sizeof(*m->pool));
+        m->pool[m->n_pool++] = v;
+        return v;
+}
+
+static struct rt_mount *
+new_mount(struct mon_cfg *m, enum rt_mount_type type)
+{
         struct rt_mount *mt;
 
         m->mounts = xreallocarray(m->mounts, m->n_mounts + 1, sizeof(*m->mounts));
         mt = &m->mounts[m->n_mounts++];
         memset(mt, 0, sizeof(*mt));
         mt->type = type;
-        if (type == RT_MOUNT_BIND) {
-                mt->source = n > 0 ? parts[0] : "";
-                mt->target = n > 1 ? parts[1] : "";
-                mt->options = n > 2 ? parts[2] : NULL;
-        } else {
-                mt->target = n > 0 ? parts[0] : "";
-                mt->options = n > 1 ? parts[1] : NULL;
-        }
-        m->pool = xreallocarray(m->pool, m->n_pool + 1, sizeof(*m->pool));
-        m->pool[m->n_pool++] = parts;
+        return mt;
+}
+
+/* add_volume: volume name at target; user options (ro, nocopy, …) after the volume's own. */
+static int
+add_volume(struct mon_cfg *m, const char *root, const char *name, const char *target,
+           const char *opts, struct err *err)
+{
+        struct vol_source vs = { 0 };
+        struct rt_mount *mt;
+        int r = vol_source(root, name ? name : "", &vs, err);
+
+        if (r < 0)
+                return err_prefix(err, "mount volume '%s' at '%s'", name ? name : "", target);
+        mt = new_mount(m, vs.tmpfs ? RT_MOUNT_TMPFS : RT_MOUNT_BIND);
+        mt->target = target;
+        mt->source = vs.path ? keep(m, TAKE_PTR(vs.path)) : NULL;
+        if (vs.options && opts && *opts)
+                mt->options = keep(m, xasprintf("%s,%s", vs.options, opts));
+        else if (vs.options || (opts && *opts))
+                mt->options = keep(m, xstrdup(vs.options ? vs.options : opts));
+        vol_source_release(&vs);
+        return 0;
+}
+
+static int
+add_bind(struct mon_cfg *m, const char *root, const char *spec, struct err *err)
+{
+        char **parts = keep_strv(m, strv_split(spec, ":"));
+        size_t n = strv_length(parts);
+        struct rt_mount *mt;
+
+        if (n >= 2 && parts[0][0] != '/')
+                return add_volume(m, root, parts[0], parts[1], n > 2 ? parts[2] : NULL, err);
+        mt = new_mount(m, RT_MOUNT_BIND);
+        mt->source = n > 0 ? parts[0] : "";
+        mt->target = n > 1 ? parts[1] : "";
+        mt->options = n > 2 ? parts[2] : NULL;
+        return 0;
 }
 
 static void
-add_mounts(struct mon_cfg *m, json_object *hc)
+add_tmpfs(struct mon_cfg *m, const char *spec)
 {
-        char **binds = mon_strv(hc, "Binds");
-        char **tmpfs = mon_strv(hc, "Tmpfs");
+        char **parts = keep_strv(m, strv_split(spec, ":"));
+        size_t n = strv_length(parts);
+        struct rt_mount *mt = new_mount(m, RT_MOUNT_TMPFS);
+
+        mt->target = n > 0 ? parts[0] : "";
+        mt->options = n > 1 ? parts[1] : NULL;
+}
+
+static const char *
+tmpfs_options(struct mon_cfg *m, const char *ro, json_object *t)
+{
+        int64_t size = jsonx_int(t, "SizeBytes", 0);
+        unsigned long long mode = (unsigned long long)jsonx_int(t, "Mode", 01777);
+
+        if (size > 0)
+                return keep(m, xasprintf("%s,size=%lld,mode=%llo", ro, (long long)size, mode));
+        return keep(m, xasprintf("%s,mode=%llo", ro, mode));
+}
+
+/* add_api_mount: one of HostConfig.Mounts (written by cmd_container_mounts.c). */
+static int
+add_api_mount(struct mon_cfg *m, const char *root, json_object *o, struct err *err)
+{
+        const char *type = jsonx_str(o, "Type"), *src = jsonx_str(o, "Source");
+        const char *target = jsonx_str(o, "Target");
+        const char *ro = jsonx_bool(o, "ReadOnly") ? "ro" : "rw";
+        const char *prop = jsonx_str(jsonx_get(o, "BindOptions"), "Propagation");
+        struct rt_mount *mt;
+
+        if (!type || !target)
+                return err_setf(err, -EINVAL, "container config: a mount without Type or Target");
+        if (!strcmp(type, "volume"))
+                return add_volume(m, root, src, target, ro, err);
+        if (strcmp(type, "bind") && strcmp(type, "tmpfs"))
+                return err_setf(err, -EINVAL, "container config: mount type '%s'", type);
+        mt = new_mount(m, !strcmp(type, "bind") ? RT_MOUNT_BIND : RT_MOUNT_TMPFS);
+        mt->target = target;
+        if (mt->type == RT_MOUNT_TMPFS) {
+                mt->options = tmpfs_options(m, ro, jsonx_get(o, "TmpfsOptions"));
+                return 0;
+        }
+        mt->source = src;
+        mt->options = keep(m, xasprintf("%s%s%s", ro, prop ? "," : "", prop ? prop : ""));
+        return 0;
+}
+
+static int
+add_mounts(struct mon_cfg *m, const char *root, json_object *hc, struct err *err)
+{
+        cleanup_strv char **binds = mon_strv(hc, "Binds");
+        cleanup_strv char **tmpfs = mon_strv(hc, "Tmpfs");
+        json_object *api = jsonx_get_type(hc, "Mounts", json_type_array);
+        int r = 0;
 
         strv_foreach(b, binds)
-                add_mount(m, RT_MOUNT_BIND, b);
+                if (r == 0)
+                        r = add_bind(m, root, b, err);
+        for (size_t i = 0; r == 0 && api && i < json_object_array_length(api); i++)
+                r = add_api_mount(m, root, json_object_array_get_idx(api, i), err);
         strv_foreach(t, tmpfs)
-                add_mount(m, RT_MOUNT_TMPFS, t);
-        strv_free(binds);
-        strv_free(tmpfs);
+                add_tmpfs(m, t);
+        return r;
+}
+
+/* add_devices: HostConfig.Devices [{"PathOnHost","PathInContainer","CgroupPermissions"}],
+ * GroupAdd and the DNS lists. */
+static void
+add_devices(struct mon_cfg *m, json_object *hc)
+{
+        json_object *d = jsonx_get_type(hc, "Devices", json_type_array);
+        size_t n = d ? json_object_array_length(d) : 0;
+
+        m->devices = n ? xcalloc(n, sizeof(*m->devices)) : NULL;
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = json_object_array_get_idx(d, i);
+
+                m->devices[m->n_devices++] = (struct rt_device){
+                        .host_path = jsonx_str(e, "PathOnHost"),
+                        .path = jsonx_str(e, "PathInContainer"),
+                        .access = jsonx_str(e, "CgroupPermissions"),
+                };
+        }
+        m->rt.devices = m->devices;
+        m->rt.n_devices = m->n_devices;
+        m->group_add = mon_strv(hc, "GroupAdd");
+        m->dns = mon_strv(hc, "Dns");
+        m->dns_search = mon_strv(hc, "DnsSearch");
+        m->dns_options = mon_strv(hc, "DnsOptions");
+        m->rt.group_add = m->group_add;
+        m->rt.dns = m->dns;
+        m->rt.dns_search = m->dns_search;
+        m->rt.dns_options = m->dns_options;
 }
 
 static int
@@ -248,7 +382,13 @@ set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
                 m->rt.extra_hosts = m->hosts;
         }
         if (gw) {
-                strv_add(&m->dns, gw);
+                /* the network's responder first: it answers container names */
+                char **dns = NULL;
+                strv_add(&dns, gw);
+                strv_foreach(d, m->dns)
+                        strv_add(&dns, d);
+                strv_free(m->dns);
+                m->dns = dns;
                 m->rt.dns = m->dns;
         }
         return 0;
@@ -271,10 +411,12 @@ mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct e
         m->rt.cache_dir = m->cache;
         set_process(m, c->config);
         set_host(m, hc);
-        add_mounts(m, hc);
+        add_devices(m, hc);
+        r = add_mounts(m, root, hc, err);
         m->rt.mounts = m->mounts;
         m->rt.n_mounts = m->n_mounts;
-        r = add_ulimits(m, hc, err);
+        if (r == 0)
+                r = add_ulimits(m, hc, err);
         m->rt.ulimits = m->ulimits;
         m->rt.n_ulimits = m->n_ulimits;
         if (r == 0)
@@ -293,6 +435,10 @@ mon_cfg_release(struct mon_cfg *m)
         strv_free(m->cap_drop);
         strv_free(m->sysctls);
         strv_free(m->dns);
+        strv_free(m->group_add);
+        strv_free(m->dns_search);
+        strv_free(m->dns_options);
+        free(m->devices);
         json_object_put(m->net);
         for (size_t i = 0; i < m->n_pool; i++)
                 strv_free(m->pool[i]);

@@ -23,7 +23,10 @@ struct mon_cfg {
         size_t n_ulimits;
         char *upper, *work, *cache;
         json_object *net; /* network.json (engine/container.h), or NULL */
-        char **dns;       /* the network's DNS responder (its gateway) */
+        char **dns;       /* the network's DNS responder (its gateway), then --dns */
+        char **group_add, **dns_search, **dns_options;
+        struct rt_device *devices;
+        size_t n_devices;
 };
 
 int mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct err *err);
