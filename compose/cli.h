@@ -39,3 +39,18 @@ int cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_volume(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* compose's project commands (cmd_up.c, cmd_down.c, cmd_ps.c) */
+int cmd_compose_up(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_create(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_start(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_stop(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_restart(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_rm(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_kill(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_ps(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_logs(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_images(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -388,7 +388,8 @@ attach_loop(struct stack *s, const struct up_opts *o, struct err *err)
 static int
 stop_all(struct stack *s, struct err *err)
 {
-        char *argv[] = { "stop", NULL };
+        char verb[] = "stop";
+        char *argv[] = { verb, NULL };
         struct cli_globals *g = s->g;
 
         return cmd_compose_stop(g, 1, argv, err);

@@ -21,9 +21,22 @@ struct command {
 static const struct command commands[] = {
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
+        { "create", cmd_compose_create, "Creates containers for a service" },
+        { "down", cmd_compose_down, "Stop and remove containers, networks" },
         { "image", cmd_image, "Manage images" },
+        { "images", cmd_compose_images, "List images used by the created containers" },
+        { "kill", cmd_compose_kill, "Force stop service containers" },
+        { "logs", cmd_compose_logs, "View output from containers" },
+        { "ls", cmd_compose_ls, "List running compose projects" },
         { "network", cmd_network, "Manage networks" },
+        { "port", cmd_compose_port, "Print the public port for a port binding" },
+        { "ps", cmd_compose_ps, "List containers" },
+        { "restart", cmd_compose_restart, "Restart service containers" },
+        { "rm", cmd_compose_rm, "Removes stopped service containers" },
+        { "start", cmd_compose_start, "Start services" },
+        { "stop", cmd_compose_stop, "Stop services" },
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
+        { "up", cmd_compose_up, "Create and start containers" },
         { "version", cmd_version, "Show the berth version information" },
         { "volume", cmd_volume, "Manage volumes" },
         { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
@@ -31,10 +44,8 @@ static const struct command commands[] = {
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
-        "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
-        "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
-        "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",
-        "login",   "logout",  "builder",
+        "build", "run",  "exec",  "pause",  "unpause", "top", "pull", "push",
+        "wait",  "cp",   "login", "logout", "builder",
 };
 
 static char *g_root_alloc;

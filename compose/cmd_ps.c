@@ -1,0 +1,461 @@
+/* `berth ps`, `ls`, `logs`, `images`, `port`: docker compose v2's views of a project. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/sbuf.h"
+#include "base/strv.h"
+#include "compose/cli.h"
+#include "compose/container_int.h"
+#include "compose/stack.h"
+#include "engine/image.h"
+#include "engine/jsonx.h"
+#include "engine/report.h"
+#include "engine/store.h"
+
+/* ---- ps ------------------------------------------------------------------------------------ */
+
+struct ps_opts {
+        bool all, quiet, services, no_trunc, orphans;
+        const char *format;
+        char **status;
+};
+
+static const char *
+state_of(const struct stack_ctr *sc)
+{
+        const char *s = jsonx_str(sc->state, "Status");
+
+        if (!s)
+                return "dead";
+        if ((strcmp(s, "running") == 0 || strcmp(s, "restarting") == 0) && !sc->running)
+                return "dead";
+        return s;
+}
+
+static json_object *
+ps_row(const struct stack_ctr *sc)
+{
+        json_object *o = json_object_new_object();
+        cleanup_sbuf struct sbuf status = SBUF_INIT;
+        cleanup_sbuf struct sbuf created = SBUF_INIT;
+        cleanup_free char *cmd = cmd_container_command_text(sc->c);
+        cleanup_free char *ports = cmd_container_ports_text(sc->c);
+        const char *health = jsonx_str(jsonx_get(sc->state, "Health"), "Status");
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        cmd_container_status_text(&status, sc->c, sc->state);
+        cmd_container_human(&created, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec -
+                                              cmd_container_parse_time(jsonx_str(sc->c->config, "Created")));
+        sbuf_adds(&created, " ago");
+        jsonx_add_str(o, "ID", sc->c->id);
+        jsonx_add_str(o, "Name", sc->c->name);
+        jsonx_add_str(o, "Image", jsonx_str(sc->c->config, "Image"));
+        jsonx_add_str(o, "Command", cmd);
+        jsonx_add_str(o, "Project", jsonx_str(jsonx_get(sc->c->config, "Labels"), STACK_LABEL_PROJECT));
+        jsonx_add_str(o, "Service", sc->service);
+        jsonx_add_str(o, "CreatedAt", jsonx_str(sc->c->config, "Created"));
+        jsonx_add_str(o, "RunningFor", created.buf ? created.buf : "");
+        jsonx_add_str(o, "State", state_of(sc));
+        jsonx_add_str(o, "Status", status.buf ? status.buf : "");
+        jsonx_add_str(o, "Health", health ? health : "");
+        jsonx_add_int(o, "ExitCode", jsonx_int(sc->state, "ExitCode", 0));
+        jsonx_add_str(o, "Ports", ports);
+        jsonx_add_str(o, "Publishers", NULL);
+        return o;
+}
+
+static bool
+ps_keep(const struct stack *s, const struct stack_ctr *sc, const struct ps_opts *o)
+{
+        ssize_t i = stack_service_find(s, sc->service);
+
+        if (s->p && (i < 0 ? !o->orphans : !s->svcs[i].selected))
+                return false;
+        if (o->status)
+                return strv_contains(o->status, state_of(sc));
+        return o->all || sc->running;
+}
+
+static int
+ps_parse(struct ps_opts *o, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+                { "services", no_argument, NULL, 'S' }, { "format", required_argument, NULL, 'F' },
+                { "status", required_argument, NULL, 's' }, { "no-trunc", no_argument, NULL, 'n' },
+                { "orphans", no_argument, NULL, 'o' }, { "filter", required_argument, NULL, 'f' },
+                { 0 },
+        };
+        int c;
+
+        o->orphans = true;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+aqf:", opts, NULL)) != -1) {
+                switch (c) {
+                case 'a': o->all = true; break;
+                case 'q': o->quiet = true; break;
+                case 'S': o->services = true; break;
+                case 'F': o->format = optarg; break;
+                case 's': strv_add(&o->status, optarg); break;
+                case 'n': o->no_trunc = true; break;
+                case 'o': o->orphans = true; break;
+                case 'f':
+                        if (strncmp(optarg, "status=", 7) != 0)
+                                return err_setf(err, -ENOTSUP, "ps --filter '%s': only status= "
+                                                "is supported", optarg);
+                        strv_add(&o->status, optarg + 7);
+                        break;
+                default:
+                        return err_setf(err, -EINVAL, "unknown flag '%s'; see 'berth ps --help'",
+                                        argv[optind - 1]);
+                }
+        }
+        return optind;
+}
+
+static int
+ps_print(const struct stack *s, const struct ps_opts *o, struct err *err)
+{
+        cleanup_free json_object **rows = xcalloc(s->n_ctrs + 1, sizeof(*rows));
+        json_object *header = json_object_new_object();
+        const char *fmt = o->format;
+        size_t n = 0;
+        int r;
+
+        if (!fmt || strcmp(fmt, "table") == 0)
+                fmt = "table {{.Name}}\t{{.Image}}\t{{.Command}}\t{{.Service}}\t{{.RunningFor}}\t"
+                      "{{.Status}}\t{{.Ports}}";
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                if (ps_keep(s, &s->ctrs[i], o))
+                        rows[n++] = ps_row(&s->ctrs[i]);
+        jsonx_add_str(header, "Name", "NAME");
+        jsonx_add_str(header, "Image", "IMAGE");
+        jsonx_add_str(header, "Command", "COMMAND");
+        jsonx_add_str(header, "Service", "SERVICE");
+        jsonx_add_str(header, "RunningFor", "CREATED");
+        jsonx_add_str(header, "Status", "STATUS");
+        jsonx_add_str(header, "Ports", "PORTS");
+        r = report_print_rows(fmt, header, rows, n, err);
+        for (size_t i = 0; i < n; i++)
+                json_object_put(rows[i]);
+        json_object_put(header);
+        return r;
+}
+
+int
+cmd_compose_ps(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct ps_opts o = { 0 };
+        struct stack *s = NULL;
+        int first = ps_parse(&o, argc, argv, err), r;
+
+        if (first < 0) {
+                strv_free(o.status);
+                return first;
+        }
+        r = stack_open(g, argv + first, STACK_NAME_ONLY, &s, err);
+        if (r == 0 && o.services) {
+                for (size_t i = 0; i < s->n_svcs; i++)
+                        if (s->svcs[i].selected)
+                                printf("%s\n", s->svcs[i].name);
+        } else if (r == 0 && o.quiet) {
+                for (size_t i = 0; i < s->n_ctrs; i++)
+                        if (ps_keep(s, &s->ctrs[i], &o))
+                                printf("%s\n", s->ctrs[i].c->id);
+        } else if (r == 0) {
+                r = ps_print(s, &o, err);
+        }
+        stack_free(s);
+        strv_free(o.status);
+        return r;
+}
+
+/* ---- logs ---------------------------------------------------------------------------------- */
+
+struct logs_opts {
+        bool follow, timestamps, no_prefix, no_color;
+        long long tail;
+        const char *since;
+};
+
+static int
+logs_parse(struct logs_opts *o, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "follow", no_argument, NULL, 'f' }, { "timestamps", no_argument, NULL, 't' },
+                { "tail", required_argument, NULL, 'n' }, { "since", required_argument, NULL, 's' },
+                { "no-log-prefix", no_argument, NULL, 'p' }, { "no-color", no_argument, NULL, 'c' },
+                { "index", required_argument, NULL, 'i' }, { "until", required_argument, NULL, 'u' },
+                { 0 },
+        };
+        char *end;
+        int c;
+
+        o->tail = -1;
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+ftn:", opts, NULL)) != -1) {
+                switch (c) {
+                case 'f': o->follow = true; break;
+                case 't': o->timestamps = true; break;
+                case 'p': o->no_prefix = true; break;
+                case 'c': o->no_color = true; break;
+                case 's': o->since = optarg; break;
+                case 'n':
+                        if (strcmp(optarg, "all") == 0)
+                                break;
+                        o->tail = strtoll(optarg, &end, 10);
+                        if (end == optarg || *end || o->tail < 0)
+                                return err_setf(err, -EINVAL, "invalid --tail '%s'", optarg);
+                        break;
+                case 'i': case 'u':
+                        return err_setf(err, -ENOTSUP, "'%s' is not available yet", argv[optind - 1]);
+                default:
+                        return err_setf(err, -EINVAL, "unknown flag '%s'; see 'berth logs --help'",
+                                        argv[optind - 1]);
+                }
+        }
+        return optind;
+}
+
+/* logs_round: add the project's containers (also new ones); the number that run. */
+static size_t
+logs_round(struct stack *s, struct stack_logs *l)
+{
+        struct err e = { 0 };
+        size_t live = 0;
+
+        if (stack_refresh(s, &e) < 0)
+                return 0;
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                ssize_t k = stack_service_find(s, s->ctrs[i].service);
+                if (s->p && (k < 0 || !s->svcs[k].selected))
+                        continue;
+                stack_logs_add(l, s->ctrs[i].c);
+                live += s->ctrs[i].running;
+        }
+        stack_logs_pump(l);
+        return live;
+}
+
+int
+cmd_compose_logs(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct logs_opts o = { 0 };
+        struct stack *s = NULL;
+        struct stack_logs l = { 0 };
+        int first = logs_parse(&o, argc, argv, err), r;
+
+        if (first < 0)
+                return first;
+        l = (struct stack_logs){ .tail = o.tail, .timestamps = o.timestamps,
+                                 .no_prefix = o.no_prefix, .color = !o.no_color && isatty(1) };
+        if (o.since) {
+                l.since = cmd_container_parse_time(o.since);
+                if (!l.since)
+                        return err_setf(err, -EINVAL, "invalid --since '%s': want RFC 3339", o.since);
+        }
+        r = stack_open(g, argv + first, STACK_NAME_ONLY, &s, err);
+        if (r < 0)
+                return r;
+        /* -f: until every container has stopped (and Ctrl-C ends it like compose's) */
+        while (logs_round(s, &l) > 0 && o.follow)
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+        stack_logs_release(&l);
+        stack_free(s);
+        return 0;
+}
+
+/* ---- ls ------------------------------------------------------------------------------------ */
+
+struct project_row {
+        char *name, *files;
+        int running, exited, other;
+};
+
+static struct project_row *
+row_of(struct project_row **rows, size_t *n, const char *name, const char *files)
+{
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*rows)[i].name, name) == 0)
+                        return &(*rows)[i];
+        *rows = xreallocarray(*rows, *n + 1, sizeof(**rows));
+        (*rows)[*n] = (struct project_row){ .name = xstrdup(name), .files = xstrdup(files ? files : "") };
+        return &(*rows)[(*n)++];
+}
+
+static void
+status_of_project(const struct project_row *p, struct sbuf *sb)
+{
+        if (p->running)
+                sbuf_addf(sb, "running(%d)", p->running);
+        if (p->exited)
+                sbuf_addf(sb, "%sexited(%d)", sb->len ? ", " : "", p->exited);
+        if (p->other)
+                sbuf_addf(sb, "%screated(%d)", sb->len ? ", " : "", p->other);
+}
+
+static int
+collect_projects(struct cli_globals *g, bool all, struct project_row **rows, size_t *n,
+                 struct err *err)
+{
+        cleanup_strv char **ids = NULL;
+        int r = ctr_list(g->root, &ids, err);
+
+        if (r == -ENOENT)
+                return 0;
+        strv_foreach(id, ids) {
+                struct ctr *c = NULL;
+                struct err e = { 0 };
+                json_object *labels, *st = NULL;
+                const char *proj;
+                struct project_row *p;
+                bool run;
+                if (ctr_open(g->root, g->run_root, id, &c, &e) < 0)
+                        continue;
+                labels = jsonx_get(c->config, "Labels");
+                proj = jsonx_str(labels, STACK_LABEL_PROJECT);
+                if (proj) {
+                        ctr_state_read(c, &st, &e);
+                        run = cmd_container_alive(c, st);
+                        p = row_of(rows, n, proj, jsonx_str(labels, STACK_LABEL_FILES));
+                        if (run)
+                                p->running++;
+                        else if (st && jsonx_str(st, "FinishedAt"))
+                                p->exited++;
+                        else
+                                p->other++;
+                        json_object_put(st);
+                }
+                ctr_free(c);
+        }
+        (void)all;
+        return r < 0 ? r : 0;
+}
+
+int
+cmd_compose_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+                { "format", required_argument, NULL, 'F' }, { 0 },
+        };
+        struct project_row *rows = NULL;
+        bool all = false, quiet = false, json = false;
+        size_t n = 0;
+        int c, r;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+aq", opts, NULL)) != -1) {
+                if (c == 'a')
+                        all = true;
+                else if (c == 'q')
+                        quiet = true;
+                else if (c == 'F' && (strcmp(optarg, "json") == 0 || strcmp(optarg, "table") == 0))
+                        json = strcmp(optarg, "json") == 0;
+                else
+                        return err_setf(err, -EINVAL, "unknown flag '%s'", argv[optind - 1]);
+        }
+        r = collect_projects(g, all, &rows, &n, err);
+        if (r == 0 && !quiet && !json)
+                printf("%-24s%-24s%s\n", "NAME", "STATUS", "CONFIG FILES");
+        if (json && r == 0)
+                printf("[");
+        for (size_t i = 0; i < n; i++) {
+                cleanup_sbuf struct sbuf st = SBUF_INIT;
+                status_of_project(&rows[i], &st);
+                if (r == 0 && (all || rows[i].running)) {
+                        if (quiet)
+                                printf("%s\n", rows[i].name);
+                        else if (json)
+                                printf("%s{\"Name\":\"%s\",\"Status\":\"%s\",\"ConfigFiles\":\"%s\"}",
+                                       i ? "," : "", rows[i].name, st.buf ? st.buf : "", rows[i].files);
+                        else
+                                printf("%-24s%-24s%s\n", rows[i].name, st.buf ? st.buf : "",
+                                       rows[i].files);
+                }
+                free(rows[i].name);
+                free(rows[i].files);
+        }
+        if (json && r == 0)
+                printf("]\n");
+        free(rows);
+        return r;
+}
+
+/* ---- images, port -------------------------------------------------------------------------- */
+
+int
+cmd_compose_images(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct stack *s = NULL;
+        int r, quiet = argc > 1 && (strcmp(argv[1], "-q") == 0 || strcmp(argv[1], "--quiet") == 0);
+        struct report_table t = { 0 };
+
+        r = stack_open(g, argv + 1 + quiet, STACK_NAME_ONLY, &s, err);
+        if (r < 0)
+                return r;
+        if (!quiet)
+                report_table_add(&t, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID");
+        for (size_t i = 0; i < s->n_ctrs; i++) {
+                const char *image = jsonx_str(s->ctrs[i].c->config, "Image");
+                const char *id = s->ctrs[i].image_id ? s->ctrs[i].image_id : "";
+                cleanup_free char *repo = xstrdup(image ? image : "");
+                char *colon = strrchr(repo, ':');
+                char short_id[13] = "";
+                if (colon && !strchr(colon, '/'))
+                        *colon++ = 0;
+                if (strlen(id) > 7)
+                        image_short_id(id, short_id);
+                if (quiet)
+                        printf("%s\n", id);
+                else
+                        report_table_addf(&t, "%s\t%s\t%s\t%s", s->ctrs[i].c->name, repo,
+                                          colon ? colon : "latest", short_id);
+        }
+        report_table_flush(&t, stdout);
+        report_table_release(&t);
+        stack_free(s);
+        return 0;
+}
+
+int
+cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct stack *s = NULL;
+        cleanup_free struct stack_ctr **cs = NULL;
+        char verb[] = "port";
+        char *args[4] = { verb, NULL, NULL, NULL };
+        int r;
+
+        if (argc != 3)
+                return err_setf(err, -EINVAL, "usage: berth port SERVICE PRIVATE_PORT[/PROTO]");
+        r = stack_open(g, NULL, STACK_MODEL, &s, err);
+        if (r < 0)
+                return r;
+        if (stack_service_find(s, argv[1]) < 0) {
+                stack_free(s);
+                return err_setf(err, -ENOENT, "no such service: %s", argv[1]);
+        }
+        cs = stack_ctrs_of(s, argv[1]);
+        if (!cs[0]) {
+                stack_free(s);
+                return err_setf(err, -ENOENT, "service \"%s\" is not running", argv[1]);
+        }
+        args[1] = cs[0]->c->id;
+        args[2] = argv[2];
+        r = cmd_container_port(g, 3, args, err);
+        stack_free(s);
+        return r;
+}
