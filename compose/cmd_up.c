@@ -353,13 +353,10 @@ attach_loop(struct stack *s, const struct up_opts *o, struct err *err)
         struct stack_logs l = { .tail = -1, .timestamps = o->timestamps,
                                 .no_prefix = o->no_log_prefix,
                                 .color = !o->no_color && isatty(1) };
-        struct sigaction sa = { .sa_handler = on_interrupt };
         const char *exited = NULL;
         bool failed = false;
         int code = 0, r = 0;
 
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
         for (;;) {
                 size_t live = follow_round(s, o, &l, &code, &exited, &failed);
                 if (g_interrupted) {
@@ -426,6 +423,12 @@ up_run(struct cli_globals *g, struct up_opts *o, int argc, char **argv, struct e
                 return first;
         if (progress_init(&pg, g->progress, "Running", stderr) < 0)
                 return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
+        if (!o->detach) {
+                /* from here on, Ctrl-C means "stop the stack" (also while it starts) */
+                struct sigaction sa = { .sa_handler = on_interrupt };
+                sigaction(SIGINT, &sa, NULL);
+                sigaction(SIGTERM, &sa, NULL);
+        }
         r = stack_open(g, argv + first, STACK_MODEL | STACK_LOCK, &s, err);
         if (r == 0)
                 r = prepare(s, o, argv + first, &pg, err);
