@@ -118,11 +118,23 @@ char *stack_hash(const struct node *svc);
 
 /* ---- stack_service.c: a service as a `container create` command line -------------------- */
 
+/* What `berth run` changes of a service (a one-off container, number 0). Borrowed. */
+struct stack_run_over {
+        const char *name;        /* <project>-<service>-run-<12 hex> or --name */
+        char **command;          /* replaces the service's command when not NULL */
+        const char *entrypoint;  /* replaces it when has_entrypoint */
+        bool has_entrypoint;
+        bool service_ports;      /* keep the service's ports (else none) */
+        char **flags;            /* more docker run flags (-e, -u, -w, -l, -v, -p, --rm, -i, -t) */
+};
+
 /* stack_service_args: the create command line (argv[0] "create", then flags, IMAGE, the
- * command) and the config.json keys no flag expresses, for replica number of svc. Keys berth
- * cannot honour are refused (-ENOTSUP) or, where compose only warns, logged. */
+ * command) and the config.json keys no flag expresses, for replica number of svc (run: 0
+ * with ov). Keys berth cannot honour are refused (-ENOTSUP) or, where compose only warns,
+ * logged. */
 int stack_service_args(const struct stack *s, const struct stack_service *svc, int number,
-                       char ***ret_argv, json_object **ret_extra, struct err *err);
+                       const struct stack_run_over *ov, char ***ret_argv, json_object **ret_extra,
+                       struct err *err);
 
 /* stack_duration_ns: a compose duration ("1m30s", "10s", "500ms") in ns; -EINVAL. */
 int stack_duration_ns(const char *s, int64_t *ret, struct err *err);

@@ -685,15 +685,57 @@ translate(struct args *a, const struct node *n, struct err *err)
         return r;
 }
 
+static void
+add_run_command(struct args *a, const struct node *n, const struct stack_run_over *ov)
+{
+        struct node *ep = node_map_get(n, "entrypoint");
+
+        if (ov->has_entrypoint) {
+                if (ov->entrypoint[0])
+                        strv_add(&a->argv, ov->entrypoint);
+        } else if (ep && ep->kind == NODE_SEQ) {
+                node_foreach_item(it, ep)
+                        strv_add(&a->argv, node_text(it) ? node_text(it) : "");
+        }
+        if (ov->command) {
+                strv_foreach(c, ov->command)
+                        strv_add(&a->argv, c);
+        } else if ((ep = node_map_get(n, "command")) && ep->kind == NODE_SEQ) {
+                node_foreach_item(it, ep)
+                        strv_add(&a->argv, node_text(it) ? node_text(it) : "");
+        }
+}
+
+/* drop_ports: a one-off container publishes nothing unless --service-ports. */
+static void
+drop_ports(char **argv)
+{
+        size_t w = 0;
+
+        for (size_t i = 0; argv[i]; i++) {
+                if (strcmp(argv[i], "-p") == 0 && argv[i + 1]) {
+                        free(argv[i]);
+                        free(argv[++i]);
+                        continue;
+                }
+                argv[w++] = argv[i];
+        }
+        argv[w] = NULL;
+}
+
 int
 stack_service_args(const struct stack *s, const struct stack_service *svc, int number,
-                   char ***ret_argv, json_object **ret_extra, struct err *err)
+                   const struct stack_run_over *ov, char ***ret_argv, json_object **ret_extra,
+                   struct err *err)
 {
         struct args a = { .s = s, .svc = svc, .extra = json_object_new_object() };
+        bool custom = ov && (ov->command || ov->has_entrypoint);
         int r;
 
         strv_add(&a.argv, "create");
-        if (!node_map_get(svc->node, "container_name")) {
+        if (ov && ov->name) {
+                add(&a, "--name", ov->name);
+        } else if (!node_map_get(svc->node, "container_name")) {
                 cleanup_free char *name = stack_ctr_name(s, svc, number);
                 add(&a, "--name", name);
         }
@@ -705,8 +747,27 @@ stack_service_args(const struct stack *s, const struct stack_service *svc, int n
                 json_object_put(a.extra);
                 return r;
         }
+        if (ov && ov->name)
+                for (size_t i = 0; a.argv[i]; i++)
+                        if (strcmp(a.argv[i], "--name") == 0 && a.argv[i + 1] &&
+                            strcmp(a.argv[i + 1], ov->name) != 0) {
+                                free(a.argv[i + 1]);
+                                a.argv[i + 1] = xstrdup(ov->name); /* over container_name */
+                        }
+        if (ov && !ov->service_ports)
+                drop_ports(a.argv);
+        if (ov && ov->has_entrypoint) {
+                json_object_object_del(a.extra, "Entrypoint");
+                if (!node_map_get(svc->node, "entrypoint"))
+                        add(&a, "--entrypoint", ""); /* the arguments are the whole command */
+        }
+        strv_foreach(f, ov ? ov->flags : NULL)
+                strv_add(&a.argv, f);
         strv_add(&a.argv, svc->image);
-        add_command(&a, svc->node);
+        if (custom)
+                add_run_command(&a, svc->node, ov);
+        else
+                add_command(&a, svc->node);
         *ret_argv = a.argv;
         *ret_extra = a.extra;
         return 0;

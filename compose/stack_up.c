@@ -150,7 +150,7 @@ create_ctr(struct stack *s, const struct stack_service *svc, int number, int eve
         cleanup_strv char **argv = NULL;
         json_object *extra = NULL;
         cleanup_free char *name = stack_ctr_name(s, svc, number);
-        int r = stack_service_args(s, svc, number, &argv, &extra, err);
+        int r = stack_service_args(s, svc, number, NULL, &argv, &extra, err);
 
         dag_event(events, "Container %s\tCreating", name);
         if (r == 0)
