@@ -223,6 +223,7 @@ orphans(struct stack *s, bool remove, struct progress *pg, struct err *err)
 
 struct event_ctx {
         struct progress *pg;
+        struct stack_up_ctx *up;
 };
 
 static void
@@ -230,7 +231,7 @@ on_event(size_t i, const char *text, void *ctx)
 {
         struct event_ctx *e = ctx;
 
-        (void)i;
+        stack_up_event(e->up, i, text);
         progress_line(e->pg, text);
 }
 
@@ -238,8 +239,9 @@ static int
 run_graph(struct stack *s, const struct stack_up_opts *uo, struct progress *pg, struct err *err)
 {
         struct dag_task *tasks = NULL;
-        struct stack_up_ctx ctx = { .s = s, .o = uo };
-        struct event_ctx ev = { .pg = pg };
+        cleanup_free bool *recreated = xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
+        struct stack_up_ctx ctx = { .s = s, .o = uo, .recreated = recreated };
+        struct event_ctx ev = { .pg = pg, .up = &ctx };
         struct dag_run run = {
                 .n = s->n_svcs, .fn = stack_up_task, .ctx = &ctx, .on_event = on_event,
                 .event_ctx = &ev,
@@ -251,6 +253,15 @@ run_graph(struct stack *s, const struct stack_up_opts *uo, struct progress *pg, 
         r = dag_execute(&run, err);
         stack_tasks_free(tasks, s->n_svcs);
         return r;
+}
+
+int
+stack_up_selected(struct stack *s, struct progress *pg, struct err *err)
+{
+        static const struct stack_up_opts defaults = { 0 };
+        int r = check_images(s, err);
+
+        return r < 0 ? r : run_graph(s, &defaults, pg, err);
 }
 
 /* ---- --wait ----------------------------------------------------------------------------- */

@@ -148,7 +148,13 @@ struct stack_up_opts {
 struct stack_up_ctx {
         struct stack *s;
         const struct stack_up_opts *o;
+        bool *recreated; /* per service, set by the parent from the events (may be NULL):
+                          * a dependent with restart: true is restarted after it */
 };
+
+/* stack_up_event: the parent's bookkeeping of an `up` event of task i (call it from the
+ * dag's on_event before showing the event). */
+void stack_up_event(struct stack_up_ctx *u, size_t i, const char *text);
 
 /* stack_up_task: the dag_fn of `up`/`create`/`start` for service i (ctx: stack_up_ctx). */
 int stack_up_task(size_t i, void *ctx, int events, struct err *err);
@@ -192,6 +198,8 @@ struct progress;
  * ones must); progress events "Network X", "Volume \"X\"". */
 int stack_resources_up(struct stack *s, struct progress *pg, struct err *err);
 int stack_volumes_up(struct stack *s, struct progress *pg, struct err *err);
+/* stack_up_selected: the selected services up as `up -d` makes them (images must exist). */
+int stack_up_selected(struct stack *s, struct progress *pg, struct err *err);
 /* stack_networks_down / stack_volumes_down: remove what is labelled as the project's. */
 int stack_networks_down(struct stack *s, struct progress *pg, struct err *err);
 int stack_volumes_down(struct stack *s, struct progress *pg, struct err *err);

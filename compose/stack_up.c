@@ -182,10 +182,35 @@ stack_remove_ctr(struct stack *s, struct stack_ctr *sc, bool volumes, int events
         return r;
 }
 
+void
+stack_up_event(struct stack_up_ctx *u, size_t i, const char *text)
+{
+        const char *tab = strrchr(text, '\t');
+
+        if (u->recreated && tab && (strcmp(tab + 1, "Recreated") == 0 ||
+                                    strcmp(tab + 1, "Restarted") == 0))
+                u->recreated[i] = true;
+}
+
+/* restart_ctr: a dependency with restart: true changed: stop and start c again. */
+static int
+restart_ctr(struct stack *s, struct ctr *c, int events, struct err *err)
+{
+        int r;
+
+        dag_event(events, "Container %s\tRestarting", c->name);
+        r = cmd_container_halt(s->g, c, -1, err);
+        if (r == 0)
+                r = start_ctr(s, c, events, err);
+        if (r == 0)
+                dag_event(events, "Container %s\tRestarted", c->name);
+        return r;
+}
+
 /* converge_one: make container number n of svc current; have is the existing one (or NULL). */
 static int
 converge_one(struct stack *s, const struct stack_service *svc, struct stack_ctr *have, int n,
-             const struct stack_up_opts *o, int events, struct err *err)
+             const struct stack_up_opts *o, bool restart, int events, struct err *err)
 {
         struct ctr *c = NULL;
         bool same = have && have->hash && strcmp(have->hash, svc->hash) == 0 &&
@@ -193,6 +218,8 @@ converge_one(struct stack *s, const struct stack_service *svc, struct stack_ctr 
         int r;
 
         if (have && !o->force_recreate && (same || o->no_recreate)) {
+                if (have->running && restart && !o->no_start)
+                        return restart_ctr(s, have->c, events, err);
                 if (have->running) {
                         dag_event(events, "Container %s\tRunning", have->c->name);
                         return 0;
@@ -209,13 +236,15 @@ converge_one(struct stack *s, const struct stack_service *svc, struct stack_ctr 
         r = create_ctr(s, svc, n, events, &c, err);
         if (r == 0 && !o->no_start)
                 r = start_ctr(s, c, events, err);
+        if (r == 0 && have)
+                dag_event(events, "Container %s\tRecreated", c->name);
         ctr_free(c);
         return r;
 }
 
 static int
 converge(struct stack *s, const struct stack_service *svc, const struct stack_up_opts *o,
-         int events, struct err *err)
+         bool restart, int events, struct err *err)
 {
         cleanup_free struct stack_ctr **cs = stack_ctrs_of(s, svc->name);
         int r = 0;
@@ -225,7 +254,7 @@ converge(struct stack *s, const struct stack_service *svc, const struct stack_up
                 for (size_t i = 0; cs[i]; i++)
                         if (cs[i]->number == n && cs[i]->c)
                                 have = cs[i];
-                r = converge_one(s, svc, have, n, o, events, err);
+                r = converge_one(s, svc, have, n, o, restart, events, err);
         }
         /* scaled down: the highest numbers go */
         for (size_t i = 0; cs[i] && r == 0; i++)
@@ -240,15 +269,18 @@ stack_up_task(size_t i, void *ctx, int events, struct err *err)
         struct stack_up_ctx *u = ctx;
         struct stack *s = u->s;
         const struct stack_service *svc = &s->svcs[i];
+        bool restart = false;
         int r = 0;
 
         if (!svc->selected)
                 return 0;
+        for (size_t k = 0; k < svc->n_deps && u->recreated; k++)
+                restart |= svc->deps[k].restart && u->recreated[svc->deps[k].svc];
         for (size_t k = 0; k < svc->n_deps && r == 0 && !u->o->no_start; k++)
                 r = wait_dep(s, &svc->deps[k], events, err);
         if (r == 0)
                 r = stack_refresh(s, err);
         if (r == 0)
-                r = converge(s, svc, u->o, events, err);
+                r = converge(s, svc, u->o, restart, events, err);
         return r;
 }
