@@ -4,6 +4,8 @@
  * either exists whole or not at all for every reader; a directory without volume.json is the
  * leftover of a killed create and is taken over by the next create of that name.
  */
+#include "engine/volume.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +25,6 @@
 #include "engine/container.h"
 #include "engine/jsonx.h"
 #include "engine/layer.h"
-#include "engine/volume.h"
 
 int
 vol_name_valid(const char *name)
@@ -144,8 +145,10 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
 
         if (type && strcmp(type, "tmpfs") == 0) {
                 if (!words_in(o, tmpfs_words, ARRAY_SIZE(tmpfs_words)))
-                        return err_setf(err, -ENOTSUP, "invalid tmpfs volume option o=%s "
-                                        "(size=, mode=, uid=, gid=, nr_inodes= are)", o);
+                        return err_setf(err, -ENOTSUP,
+                                        "invalid tmpfs volume option o=%s "
+                                        "(size=, mode=, uid=, gid=, nr_inodes= are)",
+                                        o);
                 return 0;
         }
         if (!type && !device && !o)
@@ -153,11 +156,14 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
         if ((!type || strcmp(type, "none") == 0) && o && device && strstr(o, "bind") &&
             words_in(o, bind_words, ARRAY_SIZE(bind_words))) {
                 if (device[0] != '/' || stat(device, &sb) < 0 || !S_ISDIR(sb.st_mode))
-                        return err_setf(err, -ENOENT, "invalid volume device '%s': not an "
-                                        "existing absolute directory", device);
+                        return err_setf(err, -ENOENT,
+                                        "invalid volume device '%s': not an "
+                                        "existing absolute directory",
+                                        device);
                 return 0;
         }
-        return err_setf(err, -ENOTSUP, "local volume options type=%s device=%s o=%s are not "
+        return err_setf(err, -ENOTSUP,
+                        "local volume options type=%s device=%s o=%s are not "
                         "supported (type=tmpfs, or o=bind with device=PATH are)",
                         type ? type : "", device ? device : "", o ? o : "");
 }
@@ -165,7 +171,8 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
 static int
 check_opts(json_object *opts, struct err *err)
 {
-        json_object_object_foreach(opts, k, v) {
+        json_object_object_foreach(opts, k, v)
+        {
                 (void)v;
                 if (strcmp(k, "type") && strcmp(k, "device") && strcmp(k, "o"))
                         return err_setf(err, -EINVAL, "invalid option key: \"%s\"", k);
@@ -331,7 +338,8 @@ add_unique(char ***v, const char *s)
 static void
 names_from_binds(json_object *binds, char ***v)
 {
-        size_t n = json_object_is_type(binds, json_type_array) ? json_object_array_length(binds) : 0;
+        size_t n =
+                json_object_is_type(binds, json_type_array) ? json_object_array_length(binds) : 0;
 
         for (size_t i = 0; i < n; i++) {
                 const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
@@ -345,7 +353,8 @@ names_from_binds(json_object *binds, char ***v)
 static void
 names_from_mounts(json_object *mounts, const char *key, char ***v)
 {
-        size_t n = json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
+        size_t n =
+                json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
 
         for (size_t i = 0; i < n; i++) {
                 json_object *m = json_object_array_get_idx(mounts, i);

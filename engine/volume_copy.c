@@ -26,7 +26,7 @@
 #include "engine/layer.h"
 #include "engine/volume.h"
 
-#define COPY_DEPTH_MAX 256
+#define COPY_DEPTH_MAX  256
 #define COPY_LAYERS_MAX 512
 
 struct copy {
@@ -48,8 +48,9 @@ is_opaque(int fd)
 {
         char v[2];
 
-        return fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y' ? 1
-               : fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+        return fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y'
+                       ? 1
+                       : fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
 static void
@@ -124,8 +125,8 @@ copy_leaf(int sfd, int dfd, const char *name, const struct stat *sb)
 static int merge_dir(const struct copy *c, size_t from, const char *rel, int dfd, int depth);
 
 static int
-copy_entry(const struct copy *c, size_t layer, int sfd, const char *rel, const char *name,
-           int dfd, int depth)
+copy_entry(const struct copy *c, size_t layer, int sfd, const char *rel, const char *name, int dfd,
+           int depth)
 {
         struct stat sb;
         int r;

@@ -192,9 +192,9 @@ test_volume__in_use_and_anonymous(void **state)
         assert_int_equal(ctr_remove(c, &e), 0);
         ctr_free(c);
         /* only the anonymous one goes */
-        json_object_array_add(json_object_object_get(json_object_object_get(cfg, "HostConfig"),
-                                                      "Binds"),
-                              json_object_new_string("used:/y"));
+        json_object_array_add(
+                json_object_object_get(json_object_object_get(cfg, "HostConfig"), "Binds"),
+                json_object_new_string("used:/y"));
         assert_int_equal(vol_remove_anonymous(root, cfg, &e), 0);
         json_object_put(cfg);
         assert_int_equal(vol_inspect(root, "anonvol", &(json_object *){ NULL }, &e), -ENOENT);
@@ -214,8 +214,7 @@ main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_volume__bad_input, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_volume__sources, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_volume__in_use_and_anonymous, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_volume__in_use_and_anonymous, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
