@@ -111,12 +111,15 @@ parse_v(const char *cwd, const char *spec, struct mspec *m, struct err *err)
         const char *src = NULL, *dst = p && p[0] ? p[0] : "", *mode = NULL;
 
         m->from_v = 1;
-        if (n == 2 && mode_valid(p[1], NULL, NULL) && p[0][0] == '/')
-                mode = p[1];
-        else if (n == 2 || n == 3)
-                src = p[0], dst = p[1], mode = n == 3 ? p[2] : NULL;
-        else if (n != 1)
+        if (n == 0 || n > 3)
                 return err_setf(err, -EINVAL, "invalid volume specification: '%s'", spec);
+        if (n == 2 && mode_valid(p[1], NULL, NULL) && p[0][0] == '/') {
+                mode = p[1]; /* DST:MODE, an anonymous volume */
+        } else if (n >= 2) {
+                src = p[0];
+                dst = p[1];
+                mode = n == 3 ? p[2] : NULL;
+        }
         if (dst[0] != '/')
                 return err_setf(err, -EINVAL,
                                 "invalid volume specification: '%s': mount path "
@@ -183,40 +186,74 @@ parse_size(const char *s, int64_t *ret)
         return 0;
 }
 
+static void
+set_str(char **field, const char *v)
+{
+        free(*field);
+        *field = v && *v ? xstrdup(v) : NULL;
+}
+
 static int
-mount_kv(struct mspec *m, const char *k, const char *v, struct err *err)
+mount_type(struct mspec *m, const char *v, struct err *err)
+{
+        static const char *const types[] = { "bind", "volume", "tmpfs" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+                if (v && !strcmp(v, types[i])) {
+                        m->type = types[i];
+                        return 0;
+                }
+        return err_setf(err, -EINVAL, "invalid mount type '%s' (bind, volume and tmpfs are)",
+                        v ? v : "");
+}
+
+/* mount_value: the keys that take a value; 1 when k is not one of them. */
+static int
+mount_value(struct mspec *m, const char *k, const char *v, struct err *err)
 {
         char *end;
 
         if (!strcmp(k, "type"))
-                m->type = !strcmp(v ? v : "", "bind")     ? "bind"
-                          : !strcmp(v ? v : "", "tmpfs")  ? "tmpfs"
-                          : !strcmp(v ? v : "", "volume") ? "volume"
-                                                          : NULL;
-        else if (!strcmp(k, "source") || !strcmp(k, "src"))
-                free(m->source), m->source = v && *v ? xstrdup(v) : NULL;
+                return mount_type(m, v, err);
+        if (!strcmp(k, "volume-driver") && (!v || strcmp(v, "local")))
+                return err_setf(err, -ENOTSUP, "volume driver '%s' is not available (local is)",
+                                v ? v : "");
+        if (!v)
+                return 1;
+        if (!strcmp(k, "bind-propagation"))
+                set_str(&m->propagation, v);
+        else if (!strcmp(k, "volume-label"))
+                strv_add(&m->labels, v);
+        else if (!strcmp(k, "volume-opt"))
+                strv_add(&m->opts, v);
+        else if (!strcmp(k, "tmpfs-size"))
+                return parse_size(v, &m->tmpfs_size);
+        else if (!strcmp(k, "tmpfs-mode")) {
+                m->tmpfs_mode = strtol(v, &end, 8);
+                return *end || end == v || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777 ? -EINVAL : 0;
+        } else if (strcmp(k, "volume-driver") && strcmp(k, "consistency"))
+                return 1;
+        return 0;
+}
+
+static int
+mount_kv(struct mspec *m, const char *k, const char *v, struct err *err)
+{
+        int r;
+
+        if (!strcmp(k, "source") || !strcmp(k, "src"))
+                set_str(&m->source, v);
         else if (!strcmp(k, "target") || !strcmp(k, "dst") || !strcmp(k, "destination"))
-                free(m->target), m->target = xstrdup(v ? v : "");
+                set_str(&m->target, v);
         else if (!strcmp(k, "readonly") || !strcmp(k, "ro"))
                 return parse_bool(v, &m->readonly);
         else if (!strcmp(k, "volume-nocopy"))
                 return parse_bool(v, &m->nocopy);
-        else if (!strcmp(k, "bind-propagation") && v)
-                free(m->propagation), m->propagation = xstrdup(v);
-        else if (!strcmp(k, "volume-label") && v)
-                strv_add(&m->labels, v);
-        else if (!strcmp(k, "volume-opt") && v)
-                strv_add(&m->opts, v);
-        else if (!strcmp(k, "volume-driver") && v && !strcmp(v, "local"))
-                return 0;
-        else if (!strcmp(k, "tmpfs-size") && v)
-                return parse_size(v, &m->tmpfs_size);
-        else if (!strcmp(k, "tmpfs-mode") && v) {
-                m->tmpfs_mode = strtol(v, &end, 8);
-                return *end || end == v || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777 ? -EINVAL : 0;
-        } else if (strcmp(k, "consistency") != 0)
+        else if ((r = mount_value(m, k, v, err)) != 1)
+                return r;
+        else
                 return err_setf(err, -EINVAL, "unexpected key '%s'", k);
-        return m->type ? 0 : err_setf(err, -EINVAL, "invalid mount type '%s'", v ? v : "");
+        return 0;
 }
 
 static int
@@ -462,12 +499,14 @@ parse_device(const char *spec, json_object *devs, struct err *err)
         json_object *o;
         struct stat sb;
 
-        if (n == 2 && perms_valid(p[1]))
-                perms = p[1];
-        else if (n == 2 || n == 3)
-                ctr = p[1], perms = n == 3 ? p[2] : perms;
-        else if (n != 1)
+        if (n == 0 || n > 3)
                 return err_setf(err, -EINVAL, "invalid device specification: %s", spec);
+        if (n == 2 && perms_valid(p[1])) {
+                perms = p[1]; /* HOST:PERMS */
+        } else if (n >= 2) {
+                ctr = p[1];
+                perms = n == 3 ? p[2] : perms;
+        }
         if (!perms_valid(perms))
                 return err_setf(err, -EINVAL, "invalid device mode: %s", perms);
         if (host[0] != '/' || (ctr && ctr[0] != '/'))

@@ -220,35 +220,20 @@ write_record(const char *root, const char *name, json_object *rec, struct err *e
         return fs_write_atomic(jp, text, strlen(text), 0600, err);
 }
 
-int
-vol_create(const char *root, const char *name, char *const *labels, char *const *opts,
-           int *ret_created, struct err *err)
+/* create_locked: write the record unless the volume exists; takes lab and opt. */
+static int
+create_locked(const char *root, const char *name, json_object *lab, json_object *opt,
+              int *ret_created, struct err *err)
 {
-        json_object *lab = NULL, *opt = NULL, *rec;
-        cleanup_free char *jp = NULL;
-        cleanup_close int fd = -1;
-        int r = check_name(name, err);
+        cleanup_free char *jp = json_path(root, name);
+        json_object *rec;
+        int r;
 
-        if (r < 0)
-                return r;
-        r = kv_object(labels, "label", &lab, err);
-        if (r == 0)
-                r = kv_object(opts, "driver option", &opt, err);
-        if (r == 0)
-                r = check_opts(opt, err);
-        if (r == 0)
-                fd = r = lock(root, err);
-        jp = json_path(root, name);
-        if (r >= 0 && fs_exists(jp)) {
+        if (fs_exists(jp)) {
                 json_object_put(lab);
                 json_object_put(opt);
                 *ret_created = 0;
                 return 0;
-        }
-        if (r < 0) {
-                json_object_put(lab);
-                json_object_put(opt);
-                return r;
         }
         rec = new_record(root, name, lab, opt);
         r = write_record(root, name, rec, err);
@@ -256,6 +241,30 @@ vol_create(const char *root, const char *name, char *const *labels, char *const 
         if (r == 0)
                 *ret_created = 1;
         return r;
+}
+
+int
+vol_create(const char *root, const char *name, char *const *labels, char *const *opts,
+           int *ret_created, struct err *err)
+{
+        json_object *lab = NULL, *opt = NULL;
+        cleanup_close int fd = -1;
+        int r = check_name(name, err);
+
+        if (r == 0)
+                r = kv_object(labels, "label", &lab, err);
+        if (r == 0)
+                r = kv_object(opts, "driver option", &opt, err);
+        if (r == 0)
+                r = check_opts(opt, err);
+        if (r == 0)
+                fd = r = lock(root, err);
+        if (r < 0) {
+                json_object_put(lab);
+                json_object_put(opt);
+                return r;
+        }
+        return create_locked(root, name, lab, opt, ret_created, err);
 }
 
 static int

@@ -52,6 +52,10 @@ expect_code 125 b container run --rm --mount type=bind,src=/no/such/dir,dst=/x s
 grep -q 'bind source path does not exist' "$T/err" || fail "missing bind source: $(cat "$T/err")"
 expect_code 125 b container run --rm --mount type=tmpfs,src=x,dst=/x seeded true
 expect_code 125 b container run --rm --mount type=bind,src="$T/host",dst=/x,bogus=1 seeded true
+grep -q "unexpected key 'bogus'" "$T/err" || fail "unknown --mount key: $(cat "$T/err")"
+expect_code 125 b container run --rm --mount type=nfs,dst=/x seeded true
+expect_code 125 b container run --rm --mount type=volume,dst=/x,volume-driver=nfs seeded true
+expect_code 125 b container run --rm --mount type=bind,src="$T/host",dst=/x,volume-nocopy seeded true
 expect_code 125 b container run --rm -v 'a:/x' seeded true
 grep -q 'invalid characters for a local volume name' "$T/err" || fail "bad name: $(cat "$T/err")"
 expect_code 125 b container run --rm -v sv:/a -v sv:/a seeded true
