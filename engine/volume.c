@@ -76,9 +76,8 @@ json_path(const char *root, const char *name)
         return xasprintf("%s/volumes/%s/volume.json", root, name);
 }
 
-/* lock: the store's flock (created with the volumes dir); returns the fd or -errno. */
-static int
-lock(const char *root, struct err *err)
+int
+vol_lock(const char *root, struct err *err)
 {
         cleanup_free char *dir = xasprintf("%s/volumes", root);
         cleanup_free char *path = xasprintf("%s/.lock", dir);
@@ -258,7 +257,7 @@ vol_create(const char *root, const char *name, char *const *labels, char *const 
         if (r == 0)
                 r = check_opts(opt, err);
         if (r == 0)
-                fd = r = lock(root, err);
+                fd = r = vol_lock(root, err);
         if (r < 0) {
                 json_object_put(lab);
                 json_object_put(opt);
@@ -518,7 +517,7 @@ vol_remove(const char *root, const char *name, int force, struct err *err)
                 return err_setf(err, -ENOENT, "get %s: no such volume", name ? name : "");
         if (!vol_name_valid(name))
                 return 0;
-        fd = lock(root, err);
+        fd = vol_lock(root, err);
         if (fd < 0)
                 return fd;
         jp = json_path(root, name);

@@ -253,7 +253,8 @@ vol_copy_up(const char *root, const char *name, char *const *lowerdirs, const ch
         struct vol_source s = { 0 };
         cleanup_free char *clean = path_clean(path && *path ? path : "/");
         const char *rel = clean + strspn(clean, "/");
-        int r = vol_source(root, name, &s, err);
+        cleanup_close int lock = vol_lock(root, err);
+        int r = lock < 0 ? lock : vol_source(root, name, &s, err);
 
         if (r < 0)
                 return r;
