@@ -68,6 +68,8 @@ anon=$(b volume ls -q -f label=com.docker.volume.anonymous)
 b container inspect an >"$T/inspect"
 grep -q "\"Name\": \"$anon\"" "$T/inspect" || fail "inspect Mounts lacks the anonymous volume"
 grep -q '"Destination": "/anon"' "$T/inspect" || fail "inspect Mounts lacks /anon"
+b container ls -a --format json | grep -q '"LocalVolumes":"1","Mounts":"[0-9a-f]\{14\}…"' ||
+	fail "ls Mounts: $(b container ls -a --format json)"
 b container rm -v an >/dev/null
 [ -z "$(b volume ls -q -f label=com.docker.volume.anonymous)" ] || fail "rm -v left the anonymous volume"
 b container run --rm -v /anon2 seeded true
