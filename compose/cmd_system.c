@@ -412,6 +412,9 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
                                    : "WARNING! This will remove:\n  - all dangling images\n"))
                 return 0;
         r = prune_stale(g, &stale_ids, err);
+        if (r == 0)
+                r = vol_prune_partial(g->root, STALE_RECORD_AGE, err);
+        r = r > 0 ? 0 : r;
         print_list("Deleted Containers:", stale_ids);
         if (r == 0 && volumes)
                 r = prune_volumes(g, &vols, &vol_bytes, err);

@@ -527,6 +527,45 @@ vol_remove(const char *root, const char *name, int force, struct err *err)
 }
 
 static int
+partial(const char *root, const char *name, time_t older_than)
+{
+        cleanup_free char *dir = xasprintf("%s/volumes/%s", root, name);
+        cleanup_free char *jp = json_path(root, name);
+        struct stat sb;
+
+        return vol_name_valid(name) && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+               sb.st_mtime < older_than && !fs_exists(jp);
+}
+
+int
+vol_prune_partial(const char *root, int age, struct err *err)
+{
+        cleanup_free char *dir = xasprintf("%s/volumes", root);
+        cleanup_close int fd = -1, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        time_t older_than = time(NULL) - age;
+        struct dirent *de;
+        DIR *d;
+        int n = 0, r = 0;
+
+        if (dfd < 0)
+                return errno == ENOENT
+                               ? 0
+                               : err_setf(err, -errno, "open '%s': %s", dir, strerror(errno));
+        fd = vol_lock(root, err);
+        d = fd < 0 ? NULL : opendir(dir);
+        if (!d)
+                return fd < 0 ? fd : err_setf(err, -errno, "list '%s': %s", dir, strerror(errno));
+        while (r == 0 && (de = readdir(d))) {
+                if (!partial(root, de->d_name, older_than))
+                        continue;
+                r = layer_remove_tree(dfd, de->d_name, err);
+                n += r == 0;
+        }
+        closedir(d);
+        return r < 0 ? r : n;
+}
+
+static int
 is_anonymous(const char *root, const char *name)
 {
         json_object *rec = NULL;

@@ -66,6 +66,10 @@ int vol_remove(const char *root, const char *name, int force, struct err *err);
  * Returns the fd to close, or -errno. */
 int vol_lock(const char *root, struct err *err);
 
+/* vol_prune_partial: remove what a create killed before it wrote volume.json left behind
+ * (a directory without volume.json, at least age seconds old); returns how many went. */
+int vol_prune_partial(const char *root, int age, struct err *err);
+
 /* vol_path: "<root>/volumes/<name>/_data" (owned). */
 char *vol_path(const char *root, const char *name);
 

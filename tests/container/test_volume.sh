@@ -141,11 +141,14 @@ grep -qx 'nameserver 192.0.2.53' "$T/resolv" && grep -qx 'search example.test' "
 	grep -qx 'options ndots:3' "$T/resolv" || fail "--dns: $(cat "$T/resolv")"
 expect_code 125 b container run --rm --dns not-an-ip seeded true
 
-say "system prune removes a record a killed create left"
+say "system prune removes a record and a volume dir a killed create left"
 stale=$(printf '%064d' 7)
 mkdir -p "$ROOT/containers/$stale/upper"
 touch -d '2 minutes ago' "$ROOT/containers/$stale"
+mkdir -p "$ROOT/volumes/halfmade/_data"
+touch -d '2 minutes ago' "$ROOT/volumes/halfmade"
 b system prune -f >"$T/sp"
 [ ! -e "$ROOT/containers/$stale" ] || fail "system prune left the stale record"
+[ ! -e "$ROOT/volumes/halfmade" ] || fail "system prune left a half-made volume"
 grep -q "$stale" "$T/sp" || fail "system prune output: $(cat "$T/sp")"
 echo "PASS"
