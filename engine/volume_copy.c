@@ -217,6 +217,25 @@ is_empty_dir(const char *dir)
         return empty;
 }
 
+/* root_meta: docker gives a volume it copied into the owner and mode of the image's
+ * directory (moby's copyOwnership), so e.g. a database's data dir keeps its user. */
+static void
+root_meta(const struct copy *c, const char *rel, int dfd)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                cleanup_close int pfd = layer_open_in_root(c->roots[i], rel, O_PATH);
+                struct stat sb;
+
+                if (pfd == -ENOENT)
+                        continue;
+                if (pfd >= 0 && fstat(pfd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                        (void)fchown(dfd, sb.st_uid, sb.st_gid);
+                        (void)fchmod(dfd, sb.st_mode & 07777);
+                }
+                return;
+        }
+}
+
 static int
 copy_into(char *const *lowerdirs, const char *rel, const char *dst, struct err *err)
 {
@@ -238,6 +257,8 @@ copy_into(char *const *lowerdirs, const char *rel, const char *dst, struct err *
         }
         if (r == 0) {
                 r = merge_dir(&c, 0, rel, dfd, 0);
+                if (r == 0 && !is_empty_dir(dst))
+                        root_meta(&c, rel, dfd);
                 if (r < 0)
                         err_setf(err, r, "copy image content at '/%s' into the volume: %s", rel,
                                  strerror(-r));

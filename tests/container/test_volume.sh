@@ -27,6 +27,8 @@ b volume ls -q | grep -qx sv || fail "sv was not created"
 out=$(b container run --rm -v sv:/seed seeded sh -c 'cat /seed/new; ls -ld /seed/sub')
 echo "$out" | head -n 1 | grep -qx new || fail "the volume did not persist: '$out'"
 echo "$out" | grep -q '^drwxr-x--x' || fail "copy-up lost the mode: '$out'"
+out=$(b container run --rm -v sub:/seed/sub seeded ls -ld /seed/sub)
+echo "$out" | grep -q '^drwxr-x--x' || fail "the volume root did not take the image dir's mode: '$out'"
 out=$(b container run --rm -v nc:/seed:nocopy seeded ls -A /seed)
 [ -z "$out" ] || fail "nocopy copied: '$out'"
 out=$(b container run --rm --mount type=volume,source=nc2,target=/seed,volume-nocopy seeded ls -A /seed)
