@@ -417,12 +417,15 @@ record(struct cli_globals *g, const struct mspec *m, json_object *binds, json_ob
         json_object_array_add(view, inspect_entry(g, m));
 }
 
+/* target_check: ms[n] against docker's rules for a destination and the ones before it. */
 static int
-duplicate(struct mspec *ms, size_t n)
+target_check(struct mspec *ms, size_t n, struct err *err)
 {
+        if (strcmp(ms[n].target, "/") == 0)
+                return err_setf(err, -EINVAL, "invalid mount config: destination can't be '/'");
         for (size_t i = 0; i < n; i++)
                 if (!strcmp(ms[i].target, ms[n].target))
-                        return 1;
+                        return err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[n].target);
         return 0;
 }
 
@@ -437,16 +440,16 @@ parse_all(const struct cmd_container_mounts *mo, struct mspec *ms, size_t *n, st
                 if (r < 0)
                         break;
                 r = parse_v(cwd, v, &ms[*n], err);
-                if (r == 0 && duplicate(ms, *n))
-                        r = err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[*n].target);
+                if (r == 0)
+                        r = target_check(ms, *n, err);
                 (*n)++;
         }
         strv_foreach(s, mo->mounts) {
                 if (r < 0)
                         break;
                 r = parse_mount(s, &ms[*n], err);
-                if (r == 0 && duplicate(ms, *n))
-                        r = err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[*n].target);
+                if (r == 0)
+                        r = target_check(ms, *n, err);
                 (*n)++;
         }
         return r;

@@ -61,6 +61,8 @@ expect_code 125 b container run --rm --mount type=bind,src="$T/host",dst=/x,volu
 expect_code 125 b container run --rm -v 'a:/x' seeded true
 grep -q 'invalid characters for a local volume name' "$T/err" || fail "bad name: $(cat "$T/err")"
 expect_code 125 b container run --rm -v sv:/a -v sv:/a seeded true
+grep -q 'Duplicate mount point: /a' "$T/err" || fail "duplicate: $(cat "$T/err")"
+expect_code 125 b container run --rm -v sv:/ seeded true
 [ -z "$(b container ls -aq)" ] || fail "failed runs left containers"
 
 say "anonymous volumes: made for -v DST, removed by rm -v and by --rm"
