@@ -141,6 +141,30 @@ df_verbose(struct image **imgs)
         printf("\n");
 }
 
+/* df_volumes: docker's "Local Volumes space usage" table (system df -v). */
+static void
+df_volumes(const char *root)
+{
+        struct report_table t = { 0 };
+        cleanup_strv char **names = NULL;
+
+        if (vol_list(root, &names, NULL) < 0)
+                return;
+        printf("Local Volumes space usage:\n\n");
+        report_table_add(&t, "VOLUME NAME\tLINKS\tSIZE");
+        strv_foreach(n, names) {
+                cleanup_strv char **users = NULL;
+                cleanup_free char *data = vol_path(root, n);
+                char size[32];
+
+                vol_users(root, n, &users, NULL);
+                report_size(vol_size(data), 4, size, sizeof(size));
+                report_table_addf(&t, "%s\t%zu\t%s", n, strv_length(users), size);
+        }
+        report_table_flush(&t, stdout);
+        printf("\n");
+}
+
 static int
 df_print(const struct usage *u, const char *format, struct err *err)
 {
@@ -232,8 +256,10 @@ cmd_df(struct cli_globals *g, int argc, char **argv, struct err *err)
                 r = usage_of(s, &u, &imgs, err);
         if (r == 0)
                 r = volume_usage(g->root, &u, err);
-        if (r == 0 && verbose && !format)
+        if (r == 0 && verbose && !format) {
                 df_verbose(imgs);
+                df_volumes(g->root);
+        }
         if (r == 0)
                 r = df_print(&u, format, err);
         free_images(imgs);

@@ -128,6 +128,7 @@ b volume prune -af >/dev/null
 [ "$(b volume ls -q)" = kept ] || fail "prune -a: left $(b volume ls -q | tr '\n' ' ')"
 b container rm keepme >/dev/null
 b system df | grep -q '^Local Volumes *1 *0 ' || fail "system df: $(b system df)"
+b system df -v | grep -q '^kept *0 ' || fail "system df -v: $(b system df -v)"
 
 say "--device: the node is usable, an unlisted device is refused by the device cgroup"
 out=$(b container run --rm --device /dev/null:/dev/mynull seeded sh -c 'echo x >/dev/mynull && ls -l /dev/mynull')
