@@ -14,12 +14,12 @@
  * get the image's content at their mount point when empty (copy-up, unless nocopy); the
  * monitor resolves names to directories at every start (engine/monitor_config.c).
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include "base/alloc.h"
@@ -34,11 +34,11 @@
 
 /* One -v or --mount, parsed. */
 struct mspec {
-        const char *type;     /* "bind", "volume", "tmpfs" */
-        char *source;         /* host path (absolute), volume name, or NULL (anonymous) */
-        char *target;         /* absolute, clean */
-        char *mode;           /* -v's MODE (for Binds and inspect), or NULL */
-        char *propagation;    /* bind-propagation, or NULL */
+        const char *type;      /* "bind", "volume", "tmpfs" */
+        char *source;          /* host path (absolute), volume name, or NULL (anonymous) */
+        char *target;          /* absolute, clean */
+        char *mode;            /* -v's MODE (for Binds and inspect), or NULL */
+        char *propagation;     /* bind-propagation, or NULL */
         char **labels, **opts; /* volume-label, volume-opt */
         int readonly, nocopy, from_v;
         int64_t tmpfs_size, tmpfs_mode; /* 0 / -1: not given */
@@ -60,9 +60,10 @@ mspec_release(struct mspec *m)
 static int
 mode_valid(const char *mode, int *ret_ro, int *ret_nocopy)
 {
-        static const char *const words[] = { "rw",      "ro",       "z",       "Z",      "nocopy",
-                                             "private", "rprivate", "shared",  "rshared", "slave",
-                                             "rslave",  "consistent", "cached", "delegated" };
+        static const char *const words[] = { "rw",      "ro",       "z",        "Z",
+                                             "nocopy",  "private",  "rprivate", "shared",
+                                             "rshared", "slave",    "rslave",   "consistent",
+                                             "cached",  "delegated" };
         cleanup_strv char **ws = strv_split(mode, ",");
 
         strv_foreach(w, ws) {
@@ -91,10 +92,12 @@ v_source(const char *cwd, const char *spec, const char *src, struct mspec *m, st
                 return 0;
         }
         if (!vol_name_valid(src))
-                return err_setf(err, -EINVAL, "invalid -v '%s': \"%s\" includes invalid "
+                return err_setf(err, -EINVAL,
+                                "invalid -v '%s': \"%s\" includes invalid "
                                 "characters for a local volume name, only "
                                 "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to "
-                                "pass a host directory, use absolute path", spec, src);
+                                "pass a host directory, use absolute path",
+                                spec, src);
         m->type = "volume";
         m->source = xstrdup(src);
         return 0;
@@ -108,15 +111,20 @@ parse_v(const char *cwd, const char *spec, struct mspec *m, struct err *err)
         const char *src = NULL, *dst = p && p[0] ? p[0] : "", *mode = NULL;
 
         m->from_v = 1;
-        if (n == 2 && mode_valid(p[1], NULL, NULL) && p[0][0] == '/')
-                mode = p[1];
-        else if (n == 2 || n == 3)
-                src = p[0], dst = p[1], mode = n == 3 ? p[2] : NULL;
-        else if (n != 1)
+        if (n == 0 || n > 3)
                 return err_setf(err, -EINVAL, "invalid volume specification: '%s'", spec);
+        if (n == 2 && mode_valid(p[1], NULL, NULL) && p[0][0] == '/') {
+                mode = p[1]; /* DST:MODE, an anonymous volume */
+        } else if (n >= 2) {
+                src = p[0];
+                dst = p[1];
+                mode = n == 3 ? p[2] : NULL;
+        }
         if (dst[0] != '/')
-                return err_setf(err, -EINVAL, "invalid volume specification: '%s': mount path "
-                                "must be absolute", spec);
+                return err_setf(err, -EINVAL,
+                                "invalid volume specification: '%s': mount path "
+                                "must be absolute",
+                                spec);
         if (mode && !mode_valid(mode, &m->readonly, &m->nocopy))
                 return err_setf(err, -EINVAL, "invalid mode: %s", mode);
         m->target = path_clean(dst);
@@ -152,11 +160,23 @@ parse_size(const char *s, int64_t *ret)
         if (end == s || !(v >= 0))
                 return -EINVAL;
         switch (*end | 0x20) {
-        case 'k': mul = 1024.0; end++; break;
-        case 'm': mul = 1048576.0; end++; break;
-        case 'g': mul = 1073741824.0; end++; break;
-        case 'b': end++; break;
-        default: break;
+        case 'k':
+                mul = 1024.0;
+                end++;
+                break;
+        case 'm':
+                mul = 1048576.0;
+                end++;
+                break;
+        case 'g':
+                mul = 1073741824.0;
+                end++;
+                break;
+        case 'b':
+                end++;
+                break;
+        default:
+                break;
         }
         if ((*end | 0x20) == 'b' && mul > 1)
                 end++;
@@ -166,38 +186,74 @@ parse_size(const char *s, int64_t *ret)
         return 0;
 }
 
+static void
+set_str(char **field, const char *v)
+{
+        free(*field);
+        *field = v && *v ? xstrdup(v) : NULL;
+}
+
 static int
-mount_kv(struct mspec *m, const char *k, const char *v, struct err *err)
+mount_type(struct mspec *m, const char *v, struct err *err)
+{
+        static const char *const types[] = { "bind", "volume", "tmpfs" };
+
+        for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+                if (v && !strcmp(v, types[i])) {
+                        m->type = types[i];
+                        return 0;
+                }
+        return err_setf(err, -EINVAL, "invalid mount type '%s' (bind, volume and tmpfs are)",
+                        v ? v : "");
+}
+
+/* mount_value: the keys that take a value; 1 when k is not one of them. */
+static int
+mount_value(struct mspec *m, const char *k, const char *v, struct err *err)
 {
         char *end;
 
         if (!strcmp(k, "type"))
-                m->type = !strcmp(v ? v : "", "bind") ? "bind" : !strcmp(v ? v : "", "tmpfs") ? "tmpfs"
-                          : !strcmp(v ? v : "", "volume") ? "volume" : NULL;
-        else if (!strcmp(k, "source") || !strcmp(k, "src"))
-                free(m->source), m->source = v && *v ? xstrdup(v) : NULL;
+                return mount_type(m, v, err);
+        if (!strcmp(k, "volume-driver") && (!v || strcmp(v, "local")))
+                return err_setf(err, -ENOTSUP, "volume driver '%s' is not available (local is)",
+                                v ? v : "");
+        if (!v)
+                return 1;
+        if (!strcmp(k, "bind-propagation"))
+                set_str(&m->propagation, v);
+        else if (!strcmp(k, "volume-label"))
+                strv_add(&m->labels, v);
+        else if (!strcmp(k, "volume-opt"))
+                strv_add(&m->opts, v);
+        else if (!strcmp(k, "tmpfs-size"))
+                return parse_size(v, &m->tmpfs_size);
+        else if (!strcmp(k, "tmpfs-mode")) {
+                m->tmpfs_mode = strtol(v, &end, 8);
+                return *end || end == v || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777 ? -EINVAL : 0;
+        } else if (strcmp(k, "volume-driver") && strcmp(k, "consistency"))
+                return 1;
+        return 0;
+}
+
+static int
+mount_kv(struct mspec *m, const char *k, const char *v, struct err *err)
+{
+        int r;
+
+        if (!strcmp(k, "source") || !strcmp(k, "src"))
+                set_str(&m->source, v);
         else if (!strcmp(k, "target") || !strcmp(k, "dst") || !strcmp(k, "destination"))
-                free(m->target), m->target = xstrdup(v ? v : "");
+                set_str(&m->target, v);
         else if (!strcmp(k, "readonly") || !strcmp(k, "ro"))
                 return parse_bool(v, &m->readonly);
         else if (!strcmp(k, "volume-nocopy"))
                 return parse_bool(v, &m->nocopy);
-        else if (!strcmp(k, "bind-propagation") && v)
-                free(m->propagation), m->propagation = xstrdup(v);
-        else if (!strcmp(k, "volume-label") && v)
-                strv_add(&m->labels, v);
-        else if (!strcmp(k, "volume-opt") && v)
-                strv_add(&m->opts, v);
-        else if (!strcmp(k, "volume-driver") && v && !strcmp(v, "local"))
-                return 0;
-        else if (!strcmp(k, "tmpfs-size") && v)
-                return parse_size(v, &m->tmpfs_size);
-        else if (!strcmp(k, "tmpfs-mode") && v) {
-                m->tmpfs_mode = strtol(v, &end, 8);
-                return *end || end == v || m->tmpfs_mode < 0 || m->tmpfs_mode > 07777 ? -EINVAL : 0;
-        } else if (strcmp(k, "consistency") != 0)
+        else if ((r = mount_value(m, k, v, err)) != 1)
+                return r;
+        else
                 return err_setf(err, -EINVAL, "unexpected key '%s'", k);
-        return m->type ? 0 : err_setf(err, -EINVAL, "invalid mount type '%s'", v ? v : "");
+        return 0;
 }
 
 static int
@@ -207,8 +263,10 @@ mount_check(const char *spec, struct mspec *m, struct err *err)
         int is_bind = !strcmp(m->type, "bind"), is_tmpfs = !strcmp(m->type, "tmpfs");
 
         if (!m->target || m->target[0] != '/')
-                return err_setf(err, -EINVAL, "invalid --mount '%s': target must be an absolute "
-                                "path", spec);
+                return err_setf(err, -EINVAL,
+                                "invalid --mount '%s': target must be an absolute "
+                                "path",
+                                spec);
         if ((m->labels || m->opts || m->nocopy) && strcmp(m->type, "volume"))
                 return err_setf(err, -EINVAL, "cannot mix 'volume-*' options with mount type '%s'",
                                 m->type);
@@ -221,17 +279,23 @@ mount_check(const char *spec, struct mspec *m, struct err *err)
         if (m->propagation && !mode_valid(m->propagation, NULL, NULL))
                 return err_setf(err, -EINVAL, "invalid bind-propagation '%s'", m->propagation);
         if (is_tmpfs && m->source)
-                return err_setf(err, -EINVAL, "invalid mount config for type \"tmpfs\": field "
+                return err_setf(err, -EINVAL,
+                                "invalid mount config for type \"tmpfs\": field "
                                 "Source must be empty");
         if (is_bind && (!m->source || m->source[0] != '/'))
-                return err_setf(err, -EINVAL, "invalid mount config for type \"bind\": field "
+                return err_setf(err, -EINVAL,
+                                "invalid mount config for type \"bind\": field "
                                 "Source must be an absolute path");
         if (is_bind && stat(m->source, &sb) < 0)
-                return err_setf(err, -ENOENT, "invalid mount config for type \"bind\": bind "
-                                "source path does not exist: %s", m->source);
+                return err_setf(err, -ENOENT,
+                                "invalid mount config for type \"bind\": bind "
+                                "source path does not exist: %s",
+                                m->source);
         if (!strcmp(m->type, "volume") && m->source && !vol_name_valid(m->source))
-                return err_setf(err, -EINVAL, "invalid --mount '%s': \"%s\" is not a valid "
-                                "volume name", spec, m->source);
+                return err_setf(err, -EINVAL,
+                                "invalid --mount '%s': \"%s\" is not a valid "
+                                "volume name",
+                                spec, m->source);
         return 0;
 }
 
@@ -251,8 +315,10 @@ parse_mount(const char *spec, struct mspec *m, struct err *err)
                 r = mount_kv(m, k, eq ? eq + 1 : NULL, err);
                 if (r < 0)
                         return err_is_set(err) ? r
-                                               : err_setf(err, r, "invalid value for '%s' in "
-                                                          "--mount '%s'", k, spec);
+                                               : err_setf(err, r,
+                                                          "invalid value for '%s' in "
+                                                          "--mount '%s'",
+                                                          k, spec);
         }
         r = mount_check(spec, m, err);
         if (r < 0)
@@ -295,7 +361,9 @@ inspect_entry(struct cli_globals *g, const struct mspec *m)
         int vol = !strcmp(m->type, "volume");
         cleanup_free char *src = vol ? vol_path(g->root, m->source) : NULL;
         const char *mode = m->mode ? m->mode : vol && m->from_v ? "z" : "";
-        const char *prop = m->propagation ? m->propagation : !strcmp(m->type, "bind") ? "rprivate" : "";
+        const char *prop = m->propagation             ? m->propagation
+                           : !strcmp(m->type, "bind") ? "rprivate"
+                                                      : "";
 
         jsonx_add_str(o, "Type", m->type);
         if (vol)
@@ -349,12 +417,15 @@ record(struct cli_globals *g, const struct mspec *m, json_object *binds, json_ob
         json_object_array_add(view, inspect_entry(g, m));
 }
 
+/* target_check: ms[n] against docker's rules for a destination and the ones before it. */
 static int
-duplicate(struct mspec *ms, size_t n)
+target_check(struct mspec *ms, size_t n, struct err *err)
 {
+        if (strcmp(ms[n].target, "/") == 0)
+                return err_setf(err, -EINVAL, "invalid mount config: destination can't be '/'");
         for (size_t i = 0; i < n; i++)
                 if (!strcmp(ms[i].target, ms[n].target))
-                        return 1;
+                        return err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[n].target);
         return 0;
 }
 
@@ -369,16 +440,16 @@ parse_all(const struct cmd_container_mounts *mo, struct mspec *ms, size_t *n, st
                 if (r < 0)
                         break;
                 r = parse_v(cwd, v, &ms[*n], err);
-                if (r == 0 && duplicate(ms, *n))
-                        r = err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[*n].target);
+                if (r == 0)
+                        r = target_check(ms, *n, err);
                 (*n)++;
         }
         strv_foreach(s, mo->mounts) {
                 if (r < 0)
                         break;
                 r = parse_mount(s, &ms[*n], err);
-                if (r == 0 && duplicate(ms, *n))
-                        r = err_setf(err, -EINVAL, "Duplicate mount point: %s", ms[*n].target);
+                if (r == 0)
+                        r = target_check(ms, *n, err);
                 (*n)++;
         }
         return r;
@@ -431,20 +502,26 @@ parse_device(const char *spec, json_object *devs, struct err *err)
         json_object *o;
         struct stat sb;
 
-        if (n == 2 && perms_valid(p[1]))
-                perms = p[1];
-        else if (n == 2 || n == 3)
-                ctr = p[1], perms = n == 3 ? p[2] : perms;
-        else if (n != 1)
+        if (n == 0 || n > 3)
                 return err_setf(err, -EINVAL, "invalid device specification: %s", spec);
+        if (n == 2 && perms_valid(p[1])) {
+                perms = p[1]; /* HOST:PERMS */
+        } else if (n >= 2) {
+                ctr = p[1];
+                perms = n == 3 ? p[2] : perms;
+        }
         if (!perms_valid(perms))
                 return err_setf(err, -EINVAL, "invalid device mode: %s", perms);
         if (host[0] != '/' || (ctr && ctr[0] != '/'))
-                return err_setf(err, -EINVAL, "invalid device specification: %s: paths must be "
-                                "absolute", spec);
+                return err_setf(err, -EINVAL,
+                                "invalid device specification: %s: paths must be "
+                                "absolute",
+                                spec);
         if (stat(host, &sb) < 0 || !(S_ISCHR(sb.st_mode) || S_ISBLK(sb.st_mode)))
-                return err_setf(err, -ENOENT, "error gathering device information while adding "
-                                "custom device \"%s\": not a device node", host);
+                return err_setf(err, -ENOENT,
+                                "error gathering device information while adding "
+                                "custom device \"%s\": not a device node",
+                                host);
         o = json_object_new_object();
         jsonx_add_str(o, "PathOnHost", host);
         jsonx_add_str(o, "PathInContainer", ctr ? ctr : host);
@@ -468,8 +545,8 @@ add_dns(const struct cmd_container_mounts *mo, json_object *hc, struct err *err)
 }
 
 int
-cmd_container_mounts(struct cli_globals *g, const struct cmd_container_mounts *mo,
-                     json_object *cfg, json_object *hc, struct err *err)
+cmd_container_mounts(struct cli_globals *g, const struct cmd_container_mounts *mo, json_object *cfg,
+                     json_object *hc, struct err *err)
 {
         json_object *devs = json_object_new_array();
         int r;

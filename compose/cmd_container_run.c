@@ -188,16 +188,16 @@ static const struct option run_options[] = {
         { "health-start-period", required_argument, NULL, O_HSTART },
         { "health-start-interval", required_argument, NULL, O_HSTARTINT },
         { "no-healthcheck", no_argument, NULL, O_NOHEALTH },
-        /* docker run flags berth refuses plainly for now */
         { "mount", required_argument, NULL, O_MOUNT },
         { "device", required_argument, NULL, O_DEVICE },
         { "group-add", required_argument, NULL, O_GROUPADD },
+        { "dns", required_argument, NULL, O_DNS },
         { "dns-search", required_argument, NULL, O_DNSSEARCH },
         { "dns-option", required_argument, NULL, O_DNSOPT },
         { "dns-opt", required_argument, NULL, O_DNSOPT },
+        /* docker run flags berth refuses plainly for now */
         { "publish", required_argument, NULL, 'p' },
         { "network-alias", required_argument, NULL, O_ALIAS },
-        { "dns", required_argument, NULL, O_DNS },
         { "volumes-from", required_argument, NULL, O_LATER },
         { "attach", required_argument, NULL, O_LATER },
         { "platform", required_argument, NULL, O_LATER },

@@ -210,6 +210,32 @@ created_at(const struct ctr *c, char buf[48])
         strftime(buf, 48, "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
 }
 
+/* mounts_text: docker ps's Mounts (volume names or bind sources, each cut to 15 characters
+ * with an ellipsis) and LocalVolumes (the volumes among them). */
+static void
+mounts_text(const struct ctr *c, struct sbuf *sb, char nvol[16])
+{
+        json_object *ms = json_object_object_get(c->config, "Mounts");
+        size_t n = json_object_is_type(ms, json_type_array) ? json_object_array_length(ms) : 0;
+        int vols = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *m = json_object_array_get_idx(ms, i);
+                const char *name = jget(m, "Name") ? jget(m, "Name") : jget(m, "Source");
+
+                vols += jget(m, "Driver") && strcmp(jget(m, "Driver"), "local") == 0;
+                if (!name || !*name)
+                        continue;
+                if (sb->len)
+                        sbuf_addch(sb, ',');
+                if (strlen(name) > 15)
+                        sbuf_addf(sb, "%.14s\u2026", name);
+                else
+                        sbuf_adds(sb, name);
+        }
+        snprintf(nvol, 16, "%d", vols);
+}
+
 static void
 ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *status)
 {
@@ -217,9 +243,11 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         cleanup_sbuf struct sbuf rf = SBUF_INIT;
         json_object *labels = json_object_object_get(c->config, "Labels");
         cleanup_sbuf struct sbuf lb = SBUF_INIT;
-        char when[48];
+        cleanup_sbuf struct sbuf mounts = SBUF_INIT;
+        char when[48], nvol[16];
 
         created_at(c, when);
+        mounts_text(c, &mounts, nvol);
         cmd_container_human(&rf, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
         sbuf_adds(&rf, " ago");
         if (labels) {
@@ -231,8 +259,8 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         json_object_object_add(o, "ID", json_object_new_string_len(c->id, 12));
         json_object_object_add(o, "Image", json_object_new_string(jget(c->config, "Image")));
         json_object_object_add(o, "Labels", json_object_new_string(lb.len ? lb.buf : ""));
-        json_object_object_add(o, "LocalVolumes", json_object_new_string("0"));
-        json_object_object_add(o, "Mounts", json_object_new_string(""));
+        json_object_object_add(o, "LocalVolumes", json_object_new_string(nvol));
+        json_object_object_add(o, "Mounts", json_object_new_string(mounts.len ? mounts.buf : ""));
         json_object_object_add(o, "Names", json_object_new_string(c->name));
         json_object_object_add(o, "Networks", json_object_new_string(
                 jget(json_object_object_get(c->config, "HostConfig"), "NetworkMode")));

@@ -1,20 +1,33 @@
 /* `berth system …`: df (docker's disk usage table), check (re-verify the image store),
- * prune (for now: unused images, then garbage collection). */
+ * prune (for now: container records a killed create left, unused images, then garbage
+ * collection; with --volumes also unused anonymous volumes). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/strv.h"
+#include "base/fs.h"
 #include "compose/cli.h"
+#include "engine/container.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
 #include "engine/ref.h"
+#include "engine/layer.h"
 #include "engine/report.h"
+#include "engine/runtime.h"
+#include "engine/volume.h"
+
+#define STALE_RECORD_AGE 60 /* seconds: a record younger than this may be a create under way */
 
 static void
 store_free_p(struct store **s)
@@ -26,6 +39,8 @@ store_free_p(struct store **s)
 struct usage {
         size_t images, active;
         uint64_t size, active_size; /* unique layer bytes, in total and of images in use */
+        size_t volumes, volumes_used;
+        uint64_t volumes_size, volumes_unused_size; /* bytes under the volumes' _data */
 };
 
 static int
@@ -126,6 +141,30 @@ df_verbose(struct image **imgs)
         printf("\n");
 }
 
+/* df_volumes: docker's "Local Volumes space usage" table (system df -v). */
+static void
+df_volumes(const char *root)
+{
+        struct report_table t = { 0 };
+        cleanup_strv char **names = NULL;
+
+        if (vol_list(root, &names, NULL) < 0)
+                return;
+        printf("Local Volumes space usage:\n\n");
+        report_table_add(&t, "VOLUME NAME\tLINKS\tSIZE");
+        strv_foreach(n, names) {
+                cleanup_strv char **users = NULL;
+                cleanup_free char *data = vol_path(root, n);
+                char size[32];
+
+                vol_users(root, n, &users, NULL);
+                report_size(vol_size(data), 4, size, sizeof(size));
+                report_table_addf(&t, "%s\t%zu\t%s", n, strv_length(users), size);
+        }
+        report_table_flush(&t, stdout);
+        printf("\n");
+}
+
 static int
 df_print(const struct usage *u, const char *format, struct err *err)
 {
@@ -134,7 +173,8 @@ df_print(const struct usage *u, const char *format, struct err *err)
 
         rows[0] = df_row("Images", u->images, u->active, u->size, u->size - u->active_size);
         rows[1] = df_row("Containers", 0, 0, 0, 0);
-        rows[2] = df_row("Local Volumes", 0, 0, 0, 0);
+        rows[2] = df_row("Local Volumes", u->volumes, u->volumes_used, u->volumes_size,
+                         u->volumes_unused_size);
         rows[3] = df_row("Build Cache", 0, 0, 0, 0);
         if (format && !strcmp(format, "json")) {
                 for (size_t i = 0; i < 4; i++) {
@@ -159,6 +199,30 @@ df_print(const struct usage *u, const char *format, struct err *err)
         for (size_t i = 0; i < 4; i++)
                 json_object_put(rows[i]);
         return r;
+}
+
+/* volume_usage: volumes, those a container references, and the bytes in them. */
+static int
+volume_usage(const char *root, struct usage *u, struct err *err)
+{
+        cleanup_strv char **names = NULL, **used = NULL;
+        int r = vol_list(root, &names, err);
+
+        if (r >= 0)
+                r = vol_used_names(root, &used, err);
+        if (r < 0)
+                return r;
+        strv_foreach(n, names) {
+                cleanup_free char *data = vol_path(root, n);
+                uint64_t bytes = vol_size(data);
+                bool in_use = strv_contains(used, n);
+
+                u->volumes++;
+                u->volumes_used += in_use;
+                u->volumes_size += bytes;
+                u->volumes_unused_size += in_use ? 0 : bytes;
+        }
+        return 0;
 }
 
 static int
@@ -190,8 +254,12 @@ cmd_df(struct cli_globals *g, int argc, char **argv, struct err *err)
                 r = store_pin(s, err);
         if (r == 0)
                 r = usage_of(s, &u, &imgs, err);
-        if (r == 0 && verbose && !format)
+        if (r == 0)
+                r = volume_usage(g->root, &u, err);
+        if (r == 0 && verbose && !format) {
                 df_verbose(imgs);
+                df_volumes(g->root);
+        }
         if (r == 0)
                 r = df_print(&u, format, err);
         free_images(imgs);
@@ -233,6 +301,113 @@ confirm(const char *warning)
 }
 
 static int
+json_valid(const char *dir, const char *leaf)
+{
+        cleanup_free char *p = xasprintf("%s/%s", dir, leaf);
+        cleanup_free char *buf = NULL;
+        json_object *o = NULL;
+        size_t len;
+        int ok = fs_read_capped(p, CTR_JSON_MAX, &buf, &len, NULL) == 0 &&
+                 jsonx_parse(buf, len, CTR_JSON_MAX, p, &o, NULL) == 0 &&
+                 json_object_is_type(o, json_type_object);
+
+        json_object_put(o);
+        return ok;
+}
+
+/* stale: a record ctr_create never finished (no valid config.json or state.json) and old
+ * enough not to be one under way. */
+static bool
+stale(const char *root, const char *id, time_t now)
+{
+        cleanup_free char *dir = xasprintf("%s/containers/%s", root, id);
+        struct stat sb;
+
+        if (stat(dir, &sb) < 0 || now - sb.st_mtime < STALE_RECORD_AGE)
+                return false;
+        return !json_valid(dir, "config.json") || !json_valid(dir, "state.json");
+}
+
+static void
+remove_stale(struct cli_globals *g, int dfd, const char *id, char ***deleted, struct err *err)
+{
+        cleanup_free char *run_dir = xasprintf("%s/containers/%s", g->run_root, id);
+        struct err e = { 0 };
+
+        rt_delete(run_dir, &e); /* nothing should run, but a half-made one may have */
+        ctr_image_unhold(g->root, id);
+        if (layer_remove_tree(dfd, id, &e) < 0) {
+                err_setf(err, e.code, "%s", e.msg);
+                return;
+        }
+        strv_add(deleted, id);
+}
+
+/* prune_stale: remove the container records a CLI killed inside ctr_create left behind;
+ * under the containers lock, the one ctr_create holds while it writes a record. */
+static int
+prune_stale(struct cli_globals *g, char ***deleted, struct err *err)
+{
+        cleanup_free char *dir = xasprintf("%s/containers", g->root);
+        cleanup_free char *lock = xasprintf("%s/.lock", dir);
+        cleanup_close int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_close int lfd = -1;
+        cleanup_strv char **ids = NULL;
+        time_t now = time(NULL);
+        int r;
+
+        if (dfd < 0)
+                return errno == ENOENT ? 0 : err_setf(err, -errno, "open '%s': %s", dir,
+                                                      strerror(errno));
+        lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (lfd < 0 || flock(lfd, LOCK_EX) < 0)
+                return err_setf(err, -errno, "lock '%s': %s", lock, strerror(errno));
+        r = ctr_list(g->root, &ids, err);
+        strv_foreach(id, ids)
+                if (r >= 0 && stale(g->root, id, now))
+                        remove_stale(g, dfd, id, deleted, err);
+        return r < 0 ? r : err_is_set(err) ? err->code : 0;
+}
+
+static void
+print_list(const char *title, char **v)
+{
+        if (!v)
+                return;
+        printf("%s\n", title);
+        strv_foreach(s, v)
+                printf("%s\n", s);
+        printf("\n");
+}
+
+/* prune_volumes: --volumes: unused anonymous volumes (docker 23+). */
+static int
+prune_volumes(struct cli_globals *g, char ***deleted, uint64_t *reclaimed, struct err *err)
+{
+        cleanup_strv char **names = NULL, **used = NULL;
+        int r = vol_list(g->root, &names, err);
+
+        if (r >= 0)
+                r = vol_used_names(g->root, &used, err);
+        strv_foreach(n, names) {
+                json_object *v = NULL;
+                cleanup_free char *data = vol_path(g->root, n);
+                uint64_t bytes = vol_size(data);
+                bool anon;
+
+                if (r < 0 || strv_contains(used, n) || vol_inspect(g->root, n, &v, NULL) < 0)
+                        continue;
+                anon = jsonx_get(jsonx_get(v, "Labels"), VOL_ANON_LABEL) != NULL;
+                json_object_put(v);
+                if (anon && vol_remove(g->root, n, 1, NULL) == 0) {
+                        strv_add(deleted, n);
+                        *reclaimed += bytes;
+                }
+        }
+        return r < 0 ? r : 0;
+}
+
+static int
 cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
@@ -243,7 +418,9 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
         };
         cleanup_store struct store *s = NULL;
         struct image_rm_result res = { 0 };
-        bool all = false, force = false;
+        cleanup_strv char **stale_ids = NULL, **vols = NULL;
+        uint64_t vol_bytes = 0;
+        bool all = false, force = false, volumes = false;
         char size[32];
         int c, r;
 
@@ -251,14 +428,25 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
         while ((c = getopt_long(argc, argv, "+af", opts, NULL)) != -1) {
                 if (c == 'a' || c == 'f')
                         *(c == 'a' ? &all : &force) = true;
-                else if (c != 'V')
+                else if (c == 'V')
+                        volumes = true;
+                else
                         return err_setf(err, -EINVAL, "system prune: invalid flag");
         }
         if (!force && !confirm(all ? "WARNING! This will remove:\n  - all images without at "
                                      "least one container associated to them\n"
                                    : "WARNING! This will remove:\n  - all dangling images\n"))
                 return 0;
-        r = store_open(g->root, &s, err);
+        r = prune_stale(g, &stale_ids, err);
+        if (r == 0)
+                r = vol_prune_partial(g->root, STALE_RECORD_AGE, err);
+        r = r > 0 ? 0 : r;
+        print_list("Deleted Containers:", stale_ids);
+        if (r == 0 && volumes)
+                r = prune_volumes(g, &vols, &vol_bytes, err);
+        print_list("Deleted Volumes:", vols);
+        if (r == 0)
+                r = store_open(g->root, &s, err);
         if (r == 0)
                 r = image_prune(s, all, &res, err);
         if (r == 0 && (res.untagged || res.deleted)) {
@@ -269,7 +457,7 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
                         printf("deleted: %s\n", d);
                 printf("\n");
         }
-        report_size(res.reclaimed, 4, size, sizeof(size));
+        report_size(res.reclaimed + vol_bytes, 4, size, sizeof(size));
         if (r == 0)
                 printf("Total reclaimed space: %s\n", size);
         image_rm_result_release(&res);

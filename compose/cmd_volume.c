@@ -41,8 +41,10 @@ static int
 create_parse(struct create_opts *o, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
-                { "name", required_argument, NULL, 'n' },  { "driver", required_argument, NULL, 'd' },
-                { "label", required_argument, NULL, 'l' }, { "opt", required_argument, NULL, 'o' },
+                { "name", required_argument, NULL, 'n' },
+                { "driver", required_argument, NULL, 'd' },
+                { "label", required_argument, NULL, 'l' },
+                { "opt", required_argument, NULL, 'o' },
                 { 0 },
         };
         int c, r = 0;
@@ -56,8 +58,8 @@ create_parse(struct create_opts *o, int argc, char **argv, struct err *err)
                         r = err_setf(err, -ENOENT, "create %s: plugin \"%s\" not found",
                                      o->name ? o->name : "", optarg);
                 else if (c == 'l' || c == 'o')
-                        r = kv_add(c == 'l' ? &o->labels : &o->opts, c == 'l' ? "labels" : "options",
-                                   optarg, err);
+                        r = kv_add(c == 'l' ? &o->labels : &o->opts,
+                                   c == 'l' ? "labels" : "options", optarg, err);
                 else if (c != 'd')
                         r = err_setf(err, -EINVAL, "volume create: unknown flag '%s'",
                                      argv[optind - 1]);
@@ -65,9 +67,11 @@ create_parse(struct create_opts *o, int argc, char **argv, struct err *err)
         if (r < 0)
                 return r;
         if (argc - optind > 1)
-                return err_setf(err, -EINVAL, "\"berth volume create\" requires at most 1 argument");
+                return err_setf(err, -EINVAL,
+                                "\"berth volume create\" requires at most 1 argument");
         if (optind < argc && o->name && strcmp(o->name, argv[optind]) != 0)
-                return err_setf(err, -EINVAL, "conflicting options: either specify --name or "
+                return err_setf(err, -EINVAL,
+                                "conflicting options: either specify --name or "
                                 "provide positional arg, not both");
         if (optind < argc)
                 o->name = argv[optind];
@@ -290,7 +294,8 @@ cmd_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
                 else if (c == 'f')
                         r = filter_add(&f, optarg, err);
                 else
-                        r = err_setf(err, -EINVAL, "volume ls: unknown flag '%s'", argv[optind - 1]);
+                        r = err_setf(err, -EINVAL, "volume ls: unknown flag '%s'",
+                                     argv[optind - 1]);
         }
         if (r == 0 && optind != argc)
                 r = err_setf(err, -EINVAL, "\"berth volume ls\" accepts no arguments");
@@ -346,7 +351,8 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
                 fmt = optarg;
         }
         if (optind >= argc)
-                return err_setf(err, -EINVAL, "\"berth volume inspect\" requires at least 1 "
+                return err_setf(err, -EINVAL,
+                                "\"berth volume inspect\" requires at least 1 "
                                 "argument");
         all = json_object_new_array();
         for (int i = optind; i < argc; i++) {
@@ -409,7 +415,8 @@ confirm(int all)
         char line[64];
 
         printf("WARNING! This will remove %s local volumes not used by at least one "
-               "container.\nAre you sure you want to continue? [y/N] ", all ? "all" : "anonymous");
+               "container.\nAre you sure you want to continue? [y/N] ",
+               all ? "all" : "anonymous");
         fflush(stdout);
         return fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y');
 }
@@ -474,8 +481,10 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
                 else if (c == 'F' && strncmp(optarg, "label=", 6) == 0)
                         r = kv_add(&f.labels, "filters", optarg + 6, err);
                 else
-                        r = err_setf(err, -EINVAL, "volume prune: unsupported flag or filter '%s' "
-                                     "(-a, -f and --filter label=... are)", argv[optind - 1]);
+                        r = err_setf(err, -EINVAL,
+                                     "volume prune: unsupported flag or filter '%s' "
+                                     "(-a, -f and --filter label=... are)",
+                                     argv[optind - 1]);
         }
         if (r == 0 && optind != argc)
                 r = err_setf(err, -EINVAL, "\"berth volume prune\" accepts no arguments");

@@ -4,6 +4,8 @@
  * either exists whole or not at all for every reader; a directory without volume.json is the
  * leftover of a killed create and is taken over by the next create of that name.
  */
+#include "engine/volume.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +25,6 @@
 #include "engine/container.h"
 #include "engine/jsonx.h"
 #include "engine/layer.h"
-#include "engine/volume.h"
 
 int
 vol_name_valid(const char *name)
@@ -75,9 +76,8 @@ json_path(const char *root, const char *name)
         return xasprintf("%s/volumes/%s/volume.json", root, name);
 }
 
-/* lock: the store's flock (created with the volumes dir); returns the fd or -errno. */
-static int
-lock(const char *root, struct err *err)
+int
+vol_lock(const char *root, struct err *err)
 {
         cleanup_free char *dir = xasprintf("%s/volumes", root);
         cleanup_free char *path = xasprintf("%s/.lock", dir);
@@ -144,8 +144,10 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
 
         if (type && strcmp(type, "tmpfs") == 0) {
                 if (!words_in(o, tmpfs_words, ARRAY_SIZE(tmpfs_words)))
-                        return err_setf(err, -ENOTSUP, "invalid tmpfs volume option o=%s "
-                                        "(size=, mode=, uid=, gid=, nr_inodes= are)", o);
+                        return err_setf(err, -ENOTSUP,
+                                        "invalid tmpfs volume option o=%s "
+                                        "(size=, mode=, uid=, gid=, nr_inodes= are)",
+                                        o);
                 return 0;
         }
         if (!type && !device && !o)
@@ -153,11 +155,14 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
         if ((!type || strcmp(type, "none") == 0) && o && device && strstr(o, "bind") &&
             words_in(o, bind_words, ARRAY_SIZE(bind_words))) {
                 if (device[0] != '/' || stat(device, &sb) < 0 || !S_ISDIR(sb.st_mode))
-                        return err_setf(err, -ENOENT, "invalid volume device '%s': not an "
-                                        "existing absolute directory", device);
+                        return err_setf(err, -ENOENT,
+                                        "invalid volume device '%s': not an "
+                                        "existing absolute directory",
+                                        device);
                 return 0;
         }
-        return err_setf(err, -ENOTSUP, "local volume options type=%s device=%s o=%s are not "
+        return err_setf(err, -ENOTSUP,
+                        "local volume options type=%s device=%s o=%s are not "
                         "supported (type=tmpfs, or o=bind with device=PATH are)",
                         type ? type : "", device ? device : "", o ? o : "");
 }
@@ -165,7 +170,8 @@ opts_supported(const char *type, const char *device, const char *o, struct err *
 static int
 check_opts(json_object *opts, struct err *err)
 {
-        json_object_object_foreach(opts, k, v) {
+        json_object_object_foreach(opts, k, v)
+        {
                 (void)v;
                 if (strcmp(k, "type") && strcmp(k, "device") && strcmp(k, "o"))
                         return err_setf(err, -EINVAL, "invalid option key: \"%s\"", k);
@@ -213,35 +219,20 @@ write_record(const char *root, const char *name, json_object *rec, struct err *e
         return fs_write_atomic(jp, text, strlen(text), 0600, err);
 }
 
-int
-vol_create(const char *root, const char *name, char *const *labels, char *const *opts,
-           int *ret_created, struct err *err)
+/* create_locked: write the record unless the volume exists; takes lab and opt. */
+static int
+create_locked(const char *root, const char *name, json_object *lab, json_object *opt,
+              int *ret_created, struct err *err)
 {
-        json_object *lab = NULL, *opt = NULL, *rec;
-        cleanup_free char *jp = NULL;
-        cleanup_close int fd = -1;
-        int r = check_name(name, err);
+        cleanup_free char *jp = json_path(root, name);
+        json_object *rec;
+        int r;
 
-        if (r < 0)
-                return r;
-        r = kv_object(labels, "label", &lab, err);
-        if (r == 0)
-                r = kv_object(opts, "driver option", &opt, err);
-        if (r == 0)
-                r = check_opts(opt, err);
-        if (r == 0)
-                fd = r = lock(root, err);
-        jp = json_path(root, name);
-        if (r >= 0 && fs_exists(jp)) {
+        if (fs_exists(jp)) {
                 json_object_put(lab);
                 json_object_put(opt);
                 *ret_created = 0;
                 return 0;
-        }
-        if (r < 0) {
-                json_object_put(lab);
-                json_object_put(opt);
-                return r;
         }
         rec = new_record(root, name, lab, opt);
         r = write_record(root, name, rec, err);
@@ -249,6 +240,30 @@ vol_create(const char *root, const char *name, char *const *labels, char *const 
         if (r == 0)
                 *ret_created = 1;
         return r;
+}
+
+int
+vol_create(const char *root, const char *name, char *const *labels, char *const *opts,
+           int *ret_created, struct err *err)
+{
+        json_object *lab = NULL, *opt = NULL;
+        cleanup_close int fd = -1;
+        int r = check_name(name, err);
+
+        if (r == 0)
+                r = kv_object(labels, "label", &lab, err);
+        if (r == 0)
+                r = kv_object(opts, "driver option", &opt, err);
+        if (r == 0)
+                r = check_opts(opt, err);
+        if (r == 0)
+                fd = r = vol_lock(root, err);
+        if (r < 0) {
+                json_object_put(lab);
+                json_object_put(opt);
+                return r;
+        }
+        return create_locked(root, name, lab, opt, ret_created, err);
 }
 
 static int
@@ -331,7 +346,8 @@ add_unique(char ***v, const char *s)
 static void
 names_from_binds(json_object *binds, char ***v)
 {
-        size_t n = json_object_is_type(binds, json_type_array) ? json_object_array_length(binds) : 0;
+        size_t n =
+                json_object_is_type(binds, json_type_array) ? json_object_array_length(binds) : 0;
 
         for (size_t i = 0; i < n; i++) {
                 const char *b = json_object_get_string(json_object_array_get_idx(binds, i));
@@ -345,7 +361,8 @@ names_from_binds(json_object *binds, char ***v)
 static void
 names_from_mounts(json_object *mounts, const char *key, char ***v)
 {
-        size_t n = json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
+        size_t n =
+                json_object_is_type(mounts, json_type_array) ? json_object_array_length(mounts) : 0;
 
         for (size_t i = 0; i < n; i++) {
                 json_object *m = json_object_array_get_idx(mounts, i);
@@ -500,13 +517,52 @@ vol_remove(const char *root, const char *name, int force, struct err *err)
                 return err_setf(err, -ENOENT, "get %s: no such volume", name ? name : "");
         if (!vol_name_valid(name))
                 return 0;
-        fd = lock(root, err);
+        fd = vol_lock(root, err);
         if (fd < 0)
                 return fd;
         jp = json_path(root, name);
         if (!fs_exists(jp))
                 return force ? 0 : err_setf(err, -ENOENT, "get %s: no such volume", name);
         return remove_locked(root, name, err);
+}
+
+static int
+partial(const char *root, const char *name, time_t older_than)
+{
+        cleanup_free char *dir = xasprintf("%s/volumes/%s", root, name);
+        cleanup_free char *jp = json_path(root, name);
+        struct stat sb;
+
+        return vol_name_valid(name) && lstat(dir, &sb) == 0 && S_ISDIR(sb.st_mode) &&
+               sb.st_mtime < older_than && !fs_exists(jp);
+}
+
+int
+vol_prune_partial(const char *root, int age, struct err *err)
+{
+        cleanup_free char *dir = xasprintf("%s/volumes", root);
+        cleanup_close int fd = -1, dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        time_t older_than = time(NULL) - age;
+        struct dirent *de;
+        DIR *d;
+        int n = 0, r = 0;
+
+        if (dfd < 0)
+                return errno == ENOENT
+                               ? 0
+                               : err_setf(err, -errno, "open '%s': %s", dir, strerror(errno));
+        fd = vol_lock(root, err);
+        d = fd < 0 ? NULL : opendir(dir);
+        if (!d)
+                return fd < 0 ? fd : err_setf(err, -errno, "list '%s': %s", dir, strerror(errno));
+        while (r == 0 && (de = readdir(d))) {
+                if (!partial(root, de->d_name, older_than))
+                        continue;
+                r = layer_remove_tree(dfd, de->d_name, err);
+                n += r == 0;
+        }
+        closedir(d);
+        return r < 0 ? r : n;
 }
 
 static int

@@ -62,6 +62,14 @@ int vol_used_names(const char *root, char ***ret_names, struct err *err);
  * container references it; -ENOENT "no such volume" unless force. */
 int vol_remove(const char *root, const char *name, int force, struct err *err);
 
+/* vol_lock: take the store's lock (volumes/.lock, exclusive; created with the volumes dir).
+ * Returns the fd to close, or -errno. */
+int vol_lock(const char *root, struct err *err);
+
+/* vol_prune_partial: remove what a create killed before it wrote volume.json left behind
+ * (a directory without volume.json, at least age seconds old); returns how many went. */
+int vol_prune_partial(const char *root, int age, struct err *err);
+
 /* vol_path: "<root>/volumes/<name>/_data" (owned). */
 char *vol_path(const char *root, const char *name);
 
@@ -90,7 +98,7 @@ void vol_source_release(struct vol_source *s);
  * the image (lowerdirs: overlay lower dirs, top-most first, with overlay whiteouts and opaque
  * markers) has at path. Nothing is done for a tmpfs volume, a volume with content, or a path
  * the image does not have as a directory. Owners, modes, times, symlinks and device nodes
- * are kept. */
+ * are kept. Holds the store's lock, so two containers made at once copy once. */
 int vol_copy_up(const char *root, const char *name, char *const *lowerdirs, const char *path,
                 struct err *err);
 

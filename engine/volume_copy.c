@@ -26,7 +26,7 @@
 #include "engine/layer.h"
 #include "engine/volume.h"
 
-#define COPY_DEPTH_MAX 256
+#define COPY_DEPTH_MAX  256
 #define COPY_LAYERS_MAX 512
 
 struct copy {
@@ -48,8 +48,9 @@ is_opaque(int fd)
 {
         char v[2];
 
-        return fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y' ? 1
-               : fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
+        return fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y'
+                       ? 1
+                       : fgetxattr(fd, "user.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y';
 }
 
 static void
@@ -124,8 +125,8 @@ copy_leaf(int sfd, int dfd, const char *name, const struct stat *sb)
 static int merge_dir(const struct copy *c, size_t from, const char *rel, int dfd, int depth);
 
 static int
-copy_entry(const struct copy *c, size_t layer, int sfd, const char *rel, const char *name,
-           int dfd, int depth)
+copy_entry(const struct copy *c, size_t layer, int sfd, const char *rel, const char *name, int dfd,
+           int depth)
 {
         struct stat sb;
         int r;
@@ -216,6 +217,25 @@ is_empty_dir(const char *dir)
         return empty;
 }
 
+/* root_meta: docker gives a volume it copied into the owner and mode of the image's
+ * directory (moby's copyOwnership), so e.g. a database's data dir keeps its user. */
+static void
+root_meta(const struct copy *c, const char *rel, int dfd)
+{
+        for (size_t i = 0; i < c->n; i++) {
+                cleanup_close int pfd = layer_open_in_root(c->roots[i], rel, O_PATH);
+                struct stat sb;
+
+                if (pfd == -ENOENT)
+                        continue;
+                if (pfd >= 0 && fstat(pfd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+                        (void)fchown(dfd, sb.st_uid, sb.st_gid);
+                        (void)fchmod(dfd, sb.st_mode & 07777);
+                }
+                return;
+        }
+}
+
 static int
 copy_into(char *const *lowerdirs, const char *rel, const char *dst, struct err *err)
 {
@@ -237,6 +257,8 @@ copy_into(char *const *lowerdirs, const char *rel, const char *dst, struct err *
         }
         if (r == 0) {
                 r = merge_dir(&c, 0, rel, dfd, 0);
+                if (r == 0 && !is_empty_dir(dst))
+                        root_meta(&c, rel, dfd);
                 if (r < 0)
                         err_setf(err, r, "copy image content at '/%s' into the volume: %s", rel,
                                  strerror(-r));
@@ -252,7 +274,8 @@ vol_copy_up(const char *root, const char *name, char *const *lowerdirs, const ch
         struct vol_source s = { 0 };
         cleanup_free char *clean = path_clean(path && *path ? path : "/");
         const char *rel = clean + strspn(clean, "/");
-        int r = vol_source(root, name, &s, err);
+        cleanup_close int lock = vol_lock(root, err);
+        int r = lock < 0 ? lock : vol_source(root, name, &s, err);
 
         if (r < 0)
                 return r;

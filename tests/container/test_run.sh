@@ -14,8 +14,8 @@ expect_code 126 b container run --rm busybox /bin/noexec
 expect_code 125 b container run --rm no-such-image true
 grep -q "no such image\|No such image" "$T/err" || fail "unknown image: $(cat "$T/err")"
 expect_code 125 b container run --bogus-flag busybox true
-expect_code 125 b container run --mount type=bind,src=/,dst=/x busybox true
-grep -q "not available yet" "$T/err" || fail "--mount should say it is not available yet"
+expect_code 125 b container run --volumes-from x busybox true
+grep -q "not available yet" "$T/err" || fail "--volumes-from should say it is not available yet"
 expect_code 125 b container run --rm --restart always busybox true
 [ -z "$(b container ls -aq)" ] || fail "failed runs left containers"
 

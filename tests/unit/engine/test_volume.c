@@ -192,9 +192,9 @@ test_volume__in_use_and_anonymous(void **state)
         assert_int_equal(ctr_remove(c, &e), 0);
         ctr_free(c);
         /* only the anonymous one goes */
-        json_object_array_add(json_object_object_get(json_object_object_get(cfg, "HostConfig"),
-                                                      "Binds"),
-                              json_object_new_string("used:/y"));
+        json_object_array_add(
+                json_object_object_get(json_object_object_get(cfg, "HostConfig"), "Binds"),
+                json_object_new_string("used:/y"));
         assert_int_equal(vol_remove_anonymous(root, cfg, &e), 0);
         json_object_put(cfg);
         assert_int_equal(vol_inspect(root, "anonvol", &(json_object *){ NULL }, &e), -ENOENT);
@@ -203,6 +203,29 @@ test_volume__in_use_and_anonymous(void **state)
         assert_int_equal(vol_inspect(root, "used", &o, &e), 0);
         json_object_put(o);
         assert_int_equal(vol_remove(root, "used", 0, &e), 0);
+}
+
+static void
+test_volume__prune_partial(void **state)
+{
+        const char *root = *state;
+        cleanup_free char *old = xasprintf("%s/volumes/halfmade/_data", root);
+        cleanup_free char *young = xasprintf("%s/volumes/young", root);
+        cleanup_free char *cmd = xasprintf("touch -d '2 minutes ago' '%s/volumes/halfmade'", root);
+        cleanup_free char *cmd2 = xasprintf("touch -d '2 minutes ago' '%s/volumes/whole'", root);
+        cleanup_free char *whole = vol_path(root, "whole");
+        int created;
+        struct err e = { 0 };
+
+        assert_int_equal(fs_mkdir_p(old, 0755, &e), 0);
+        assert_int_equal(fs_mkdir_p(young, 0755, &e), 0);
+        assert_int_equal(vol_create(root, "whole", NULL, NULL, &created, &e), 0);
+        assert_int_equal(system(cmd), 0);
+        assert_int_equal(system(cmd2), 0);
+        assert_int_equal(vol_prune_partial(root, 60, &e), 1);
+        assert_false(fs_exists(old));
+        assert_true(fs_exists(young));
+        assert_true(fs_exists(whole));
 }
 
 int
@@ -214,8 +237,8 @@ main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_volume__bad_input, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_volume__sources, setup, teardown),
-                cmocka_unit_test_setup_teardown(test_volume__in_use_and_anonymous, setup,
-                                                teardown),
+                cmocka_unit_test_setup_teardown(test_volume__in_use_and_anonymous, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_volume__prune_partial, setup, teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

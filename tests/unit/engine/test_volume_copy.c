@@ -109,6 +109,16 @@ test_volume_copy__merges_layers(void **state)
         if (whiteout)
                 assert_false(fs_exists(wh));
         assert_int_equal(vol_size(data), 5 + 3 + (whiteout ? 0 : 1));
+        /* the volume's root takes the mode of the image's directory */
+        free(wh);
+        wh = xasprintf("%s/srv", up);
+        assert_int_equal(chmod(wh, 0710), 0);
+        assert_int_equal(vol_create(root, "v2", NULL, NULL, &created, &e), 0);
+        assert_int_equal(vol_copy_up(root, "v2", lowers, "/srv", &e), 0);
+        free(data);
+        data = vol_path(root, "v2");
+        assert_int_equal(stat(data, &sb), 0);
+        assert_int_equal(sb.st_mode & 07777, 0710);
 }
 
 static void
