@@ -75,3 +75,13 @@ free_port() {
 	while ss -ltn | grep -q ":$p "; do p=$((p + 1)); done
 	echo $p
 }
+
+# eventually CMD...: CMD succeeds within 10 s (polled every 0.1 s)
+eventually() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || return 1
+		sleep 0.1
+	done
+}
