@@ -53,4 +53,5 @@ int cmd_compose_ps(struct cli_globals *g, int argc, char **argv, struct err *err
 int cmd_compose_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_logs(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_images(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);

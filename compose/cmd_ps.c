@@ -459,3 +459,77 @@ cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err)
         stack_free(s);
         return r;
 }
+
+/* ---- wait ---------------------------------------------------------------------------------- */
+
+/* wait_first: the exit code of the first of the project's running containers to exit (-1
+ * when none runs). */
+static int
+wait_first(struct stack *s, struct err *err)
+{
+        for (;;) {
+                size_t live = 0;
+                int r = stack_refresh(s, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < s->n_ctrs; i++) {
+                        ssize_t k = stack_service_find(s, s->ctrs[i].service);
+                        if (s->ctrs[i].oneoff || (s->p && (k < 0 || !s->svcs[k].selected)))
+                                continue;
+                        if (s->ctrs[i].running)
+                                live++;
+                }
+                if (!live)
+                        break;
+                nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+                for (size_t i = 0; i < s->n_ctrs; i++) {
+                        json_object *st = NULL;
+                        struct err e = { 0 };
+                        ssize_t k = stack_service_find(s, s->ctrs[i].service);
+                        if (!s->ctrs[i].running || s->ctrs[i].oneoff ||
+                            (s->p && (k < 0 || !s->svcs[k].selected)))
+                                continue;
+                        if (ctr_state_read(s->ctrs[i].c, &st, &e) == 0 &&
+                            !cmd_container_alive(s->ctrs[i].c, st)) {
+                                int code = (int)jsonx_int(st, "ExitCode", 0);
+                                json_object_put(st);
+                                return code;
+                        }
+                        json_object_put(st);
+                }
+        }
+        return -1;
+}
+
+int
+cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct stack *s = NULL;
+        bool down = false;
+        int first = 1, r, code;
+
+        if (argc > 1 && strcmp(argv[1], "--down-project") == 0) {
+                down = true;
+                first = 2;
+        }
+        if (argc <= first)
+                return err_setf(err, -EINVAL, "'wait' requires at least 1 argument: SERVICE");
+        r = stack_open(g, argv + first, STACK_MODEL, &s, err);
+        if (r < 0)
+                return r;
+        code = wait_first(s, err);
+        stack_free(s);
+        if (code < 0 && err_is_set(err))
+                return code;
+        if (code < 0)
+                return err_setf(err, -ENOENT, "no running container to wait for");
+        printf("%d\n", code);
+        if (down) {
+                char verb[] = "down";
+                char *dargv[] = { verb, NULL };
+                r = cmd_compose_down(g, 1, dargv, err);
+                if (r < 0)
+                        return r;
+        }
+        return code;
+}

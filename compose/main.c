@@ -38,6 +38,7 @@ static const struct command commands[] = {
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
         { "up", cmd_compose_up, "Create and start containers" },
         { "version", cmd_version, "Show the berth version information" },
+        { "wait", cmd_compose_wait, "Block until containers of all (or specified) services stop" },
         { "volume", cmd_volume, "Manage volumes" },
         { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
 };
@@ -45,7 +46,7 @@ static const struct command commands[] = {
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
         "build", "run",  "exec",  "pause",  "unpause", "top", "pull", "push",
-        "wait",  "cp",   "login", "logout", "builder",
+        "cp",   "login", "logout", "builder",
 };
 
 static char *g_root_alloc;
