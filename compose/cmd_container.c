@@ -7,8 +7,7 @@
  * /proc/self/exe, which protects itself (rt_exe_protect) before creating the container.
  *
  * Exit codes as docker run's: the container's code when attached, 125 when berth failed before
- * the container ran, 126/127 when its command cannot be run. Since main() maps every error to
- * exit code 1, `run`, `create` and `start` print their own error line in that case.
+ * the container ran, 126/127 when its command cannot be run (err->exit_code, printed by main).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -204,6 +203,7 @@ usage(void)
 {
         printf("Usage: berth container COMMAND\n\nManage containers\n\nCommands:\n"
                "  create   Create a new container\n"
+               "  exec     Execute a command in a running container\n"
                "  inspect  Display detailed information on one or more containers\n"
                "  kill     Kill one or more running containers\n"
                "  logs     Fetch the logs of a container\n"
@@ -232,9 +232,9 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "stop", cmd_container_stop },     { "kill", cmd_container_kill },
                 { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
                 { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
-                { "port", cmd_container_port },
+                { "port", cmd_container_port },     { "exec", cmd_container_exec },
         };
-        static const char *const later[] = { "exec", "attach", "pause", "unpause", "top", "cp",
+        static const char *const later[] = { "attach", "pause", "unpause", "top", "cp",
                                              "restart", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 

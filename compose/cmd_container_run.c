@@ -717,13 +717,11 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, struct 
         return r < 0 ? r : first;
 }
 
-/* fail: docker run's exit code 125 for an error before the container ran; the error line is
- * printed here because main() would exit 1. */
+/* fail: docker run's exit code 125 for an error before the container ran (main prints it). */
 static int
 fail(int r, struct err *err)
 {
-        fprintf(stderr, "berth: %s\n", err->msg[0] ? err->msg : strerror(-r));
-        return 125;
+        return err_exit_code(err, 125, r);
 }
 
 int
@@ -755,11 +753,8 @@ cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = cmd_container_spawn(g, c, !o.detach, o.interactive && !o.detach, err);
         if (o.detach && r == 0)
                 printf("%s\n", c->id);
-        if (err_is_set(err)) {
-                fprintf(stderr, "berth: %s\n", err->msg);
-                if (r < 0)
-                        r = 125;
-        }
+        if (err_is_set(err)) /* 125, or the 126/127 of a command that cannot run */
+                r = err_exit_code(err, r > 0 ? r : 125, err->code);
         ctr_free(c);
         opts_release(&o);
         return r;

@@ -574,8 +574,8 @@ spawn(struct prep *p, int *ret_pidfd, int *ret_in_v2)
         return (pid_t)pid;
 }
 
-static char *
-msg_text(const struct rt_msg *m)
+char *
+rt_msg_text(const struct rt_msg *m)
 {
         if (strcmp(m->what, "exec") == 0 && m->errnum == 0)
                 return xasprintf("exec: \"%s\": executable file not found in $PATH", m->detail);
@@ -652,7 +652,7 @@ handshake(struct prep *p, pid_t pid, int in_v2, struct err *err)
         if (r == 0)
                 return err_setf(err, -ECHILD, "the container process exited during setup");
         if (m.kind == RT_MSG_ERROR) {
-                cleanup_free char *text = msg_text(&m);
+                cleanup_free char *text = rt_msg_text(&m);
 
                 return err_setf(err, m.errnum ? -m.errnum : -EIO, "%s", text);
         }
@@ -751,7 +751,7 @@ rt_start(struct rt_container *c, int *ret_exit_code, struct err *err)
         if (ret_exit_code)
                 *ret_exit_code = m.exit_code ? m.exit_code : 125;
         {
-                cleanup_free char *text = msg_text(&m);
+                cleanup_free char *text = rt_msg_text(&m);
 
                 return err_setf(err, m.errnum ? -m.errnum : -ENOENT, "start container: %s", text);
         }

@@ -220,6 +220,47 @@ int rt_oom_killed(const char *run_dir, struct err *err);
  * time, any number of times, from any process; a missing run_dir is success. */
 int rt_delete(const char *run_dir, struct err *err);
 
+/* ---- exec: runtime_exec.c ------------------------------------------------------------- */
+
+/* What `exec` runs in a running container. The privileges are the container's own (its
+ * capability set, seccomp profile and no-new-privileges), so pass the container's values. */
+struct rt_exec_config {
+        char *const *argv;    /* required; argv[0] is looked up in the container's PATH */
+        char *const *env;     /* the container's environment, then the exec's own (-e) */
+        const char *hostname; /* HOSTNAME of the environment */
+        const char *cwd;      /* absolute, must exist in the container; NULL = "/" */
+        const char *user;     /* user[:group] / uid[:gid] from the container's /etc files */
+        char *const *cap_add; /* the container's --cap-add / --cap-drop / --privileged */
+        char *const *cap_drop;
+        int privileged;
+        int exec_privileged;   /* exec --privileged: every capability */
+        const char *seccomp;   /* the container's: NULL = default, "unconfined", a file */
+        int no_new_privileges; /* the container's */
+        const char *cache_dir; /* compiled seccomp filters (see struct rt_config) */
+        int stdio[3];          /* fds that become 0, 1, 2 (ignored with tty) */
+        int tty;               /* a new pty of the container's /dev/pts as 0, 1, 2 */
+};
+
+/* The process rt_exec() started: a child of the caller (reap it with waitpid), PID in the
+ * container's pid namespace. */
+struct rt_exec_proc {
+        pid_t pid;
+        int pidfd; /* owned; -1 if unsupported */
+        int pty;   /* owned master side of the pty (tty), else -1 */
+};
+
+/* rt_exec: run cfg in the container of run_dir: the process joins its cgroups and its ipc,
+ * uts, net, cgroup, pid and mount namespaces, takes the user, capabilities, seccomp filter
+ * and no_new_privs, gets only fds 0, 1, 2, and execs. Needs rt_exe_protect() like
+ * rt_create(). On a failure to run the command *ret_exit_code (if given) is docker's: 127
+ * not found, 126 not executable or no such working directory, 125 anything else.
+ * Errors: -ESRCH when the container is not running, -EPERM when not protected. */
+int rt_exec(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_proc *ret,
+            int *ret_exit_code, struct err *err);
+
+/* rt_exec_proc_release: close the fds of p (the process keeps running). */
+void rt_exec_proc_release(struct rt_exec_proc *p);
+
 /* rt_exe_protect: make /proc/self/exe of this process a sealed in-memory copy of itself, so
  * that nothing a container does through /proc/PID/exe can reach the binary on disk
  * (CVE-2019-5736). When it already is one, returns 0 at once; otherwise re-executes the

@@ -572,6 +572,14 @@ rt_child_run(const struct rt_plan *p)
                         _exit(125);
         }
         wait_byte(&c, 's');
+        rt_child_exec(p, c.sock);
+}
+
+void
+rt_child_exec(const struct rt_plan *p, int sock)
+{
+        struct child c = { .p = p, .sock = sock, .netns_fd = -1 };
+
         if (p->seccomp && !p->nnp)
                 install_seccomp(&c);
         drop_privileges(&c);

@@ -310,9 +310,14 @@ struct rt_msg {
         int32_t kind;
         int32_t errnum;    /* positive errno */
         int32_t exit_code; /* 125, 126, 127 for errors */
+        int32_t pid;       /* READY of an exec: the process started (as seen by the caller) */
         char what[96];     /* the step that failed: "mount", "exec", … */
         char detail[512];  /* a path or name */
 };
+
+/* rt_msg_text: the message an ERROR struct rt_msg stands for ("exec: \"x\": executable file
+ * not found in $PATH", "mount '/proc': Permission denied"). Owned. */
+char *rt_msg_text(const struct rt_msg *m);
 
 struct rt_sysctl_w {
         const char *path; /* relative to /proc/sys */
@@ -364,6 +369,12 @@ __attribute__((noreturn)) void rt_child_run(const struct rt_plan *p);
  * the caller and /proc/1/cmdline is readable in the container. */
 __attribute__((noreturn)) void rt_init_run(int sock, const uintptr_t args_area[4],
                                            void (*exec_fn)(const void *ctx), const void *ctx);
+
+/* rt_child_exec: the last steps of a container process, shared by the first one and exec'd
+ * ones: seccomp, capability bounding set, groups, uid/gid, capabilities, no_new_privs, umask
+ * 022, then execve of p->argv (or the --init). A failure is reported on sock; never
+ * returns; allocates nothing. */
+__attribute__((noreturn)) void rt_child_exec(const struct rt_plan *p, int sock);
 
 /* ---- state: runtime_state.c ------------------------------------------------------------ */
 
