@@ -207,12 +207,15 @@ usage(void)
                "  inspect  Display detailed information on one or more containers\n"
                "  kill     Kill one or more running containers\n"
                "  logs     Fetch the logs of a container\n"
+               "  pause    Pause all processes within one or more containers\n"
                "  ls       List containers\n"
                "  port     List port mappings of a container\n"
+               "  restart  Restart one or more containers\n"
                "  rm       Remove one or more containers\n"
                "  run      Create and run a new container from an image\n"
                "  start    Start one or more stopped containers\n"
                "  stop     Stop one or more running containers\n"
+               "  unpause  Unpause all processes within one or more containers\n"
                "  wait     Block until one or more containers stop, then print their exit codes\n");
 }
 
@@ -233,9 +236,10 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
                 { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
                 { "port", cmd_container_port },     { "exec", cmd_container_exec },
+                { "pause", cmd_container_pause },   { "unpause", cmd_container_unpause },
+                { "restart", cmd_container_restart },
         };
-        static const char *const later[] = { "attach", "pause", "unpause", "top", "cp",
-                                             "restart", "rename", "stats", "update",
+        static const char *const later[] = { "attach", "top", "cp", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

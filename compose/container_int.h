@@ -54,6 +54,7 @@ int cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err 
 int cmd_container_kill(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *err);
 /* cmd_container_remove: stop whatever is left of c and delete it (rm -f). */
 int cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err);
 
@@ -76,3 +77,7 @@ int cmd_container_tty_size(unsigned short *ret_rows, unsigned short *ret_cols);
  * sizes on SIGWINCH, other signals read from sigfd passed on to pid. Reaps pid and returns
  * its exit code (128+signal when killed). */
 int cmd_container_tty_relay(int master, int interactive, int pidfd, int sigfd, pid_t pid);
+
+/* cmd_container_pause.c: `container pause|unpause` (the cgroup freezer; state "Paused"). */
+int cmd_container_pause(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_unpause(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -192,6 +192,7 @@ set_state(json_object *st, void *ctx)
         json_object_object_add(st, "Running",
                                json_object_new_boolean(strcmp(s->status, "running") == 0));
         json_object_object_add(st, "Pid", json_object_new_int(s->m->pid));
+        json_object_object_add(st, "Paused", json_object_new_boolean(0));
         json_object_object_add(st, "MonitorPid", json_object_new_int(getpid()));
         json_object_object_add(st, "RestartCount", json_object_new_int(s->m->restarts));
         if (s->error)
@@ -215,6 +216,27 @@ record(struct mon *m, const char *status, int exited, int oom, const char *error
         struct err e = { 0 };
 
         ctr_state_update(m->c, set_state, &s, &e);
+}
+
+static void
+clear_paused(json_object *st, void *ctx)
+{
+        (void)ctx;
+        json_object_object_add(st, "Paused", json_object_new_boolean(0));
+}
+
+/* kill_thaw: signal the container; a paused one is thawed after a signal meant to end it
+ * (SIGKILL or the stop signal), so that it can act on it, as docker does. */
+static int
+kill_thaw(struct mon *m, int sig, int ends, struct err *err)
+{
+        struct err e = { 0 };
+        int r = rt_kill(m->c->run_dir, sig, err);
+
+        if (r == 0 && (ends || sig == SIGKILL) && rt_frozen(m->c->run_dir) > 0 &&
+            rt_freeze(m->c->run_dir, 0, &e) == 0)
+                ctr_state_update(m->c, clear_paused, NULL, &e);
+        return r;
 }
 
 /* tell_started: the CLI waiting on the status pipe learns the command runs ("S"); a
@@ -471,6 +493,15 @@ req_status(struct mon *m, int fd)
 }
 
 static int
+stop_signal(struct mon *m)
+{
+        const char *ss = mon_str(m->c->config, "StopSignal");
+        int sig = ss ? parse_signal(ss) : SIGTERM;
+
+        return sig > 0 ? sig : SIGTERM;
+}
+
+static int
 req_kill(struct mon *m, int sig, int fd)
 {
         struct err e = { 0 };
@@ -482,7 +513,7 @@ req_kill(struct mon *m, int sig, int fd)
                 finish(m);
                 return 0;
         }
-        if (rt_kill(m->c->run_dir, sig, &e) < 0) {
+        if (kill_thaw(m, sig, sig == stop_signal(m), &e) < 0) {
                 reply(fd, "error ");
                 reply(fd, e.msg);
                 reply(fd, "\n");
@@ -515,7 +546,7 @@ req_stop(struct mon *m, const char *arg, int fd)
                 return;
         }
         add_waiter(m, fd);
-        rt_kill(m->c->run_dir, sig > 0 ? sig : SIGTERM, &e);
+        kill_thaw(m, sig > 0 ? sig : SIGTERM, 1, &e);
         if (secs >= 0)
                 m->kill_at = mon_now_ms() + secs * 1000;
 }
@@ -614,7 +645,7 @@ on_signal(struct mon *m)
         while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGTERM && m->rc) {
                         m->stopping = 1;
-                        rt_kill(m->c->run_dir, SIGTERM, &e);
+                        kill_thaw(m, SIGTERM, 1, &e);
                 }
         }
         mon_health_reap(&m->health, m->c);
@@ -647,7 +678,7 @@ on_timers(struct mon *m)
 
         if (m->kill_at && now >= m->kill_at) {
                 m->kill_at = 0;
-                rt_kill(m->c->run_dir, SIGKILL, &e);
+                kill_thaw(m, SIGKILL, 1, &e);
         }
         if (m->restart_at && now >= m->restart_at)
                 do_restart(m);

@@ -912,6 +912,8 @@ rt_delete(const char *run_dir, struct err *err)
         if (r == -ENOENT)
                 err_clear(err); /* no state: nothing was started, only files to remove */
         if (r == 0) {
+                /* a frozen (paused) process would not act on SIGKILL until thawed */
+                rt_freeze_dirs(st.cgroups, 0, NULL);
                 stop_pid1(&st);
                 r = rt_cgroup_destroy(st.cgroups, err);
                 rt_state_release(&st);

@@ -212,6 +212,15 @@ int rt_state_running(const struct rt_state *st);
 /* rt_kill: send sig to the container's PID 1 (by run_dir). -ESRCH when it is not running. */
 int rt_kill(const char *run_dir, int sig, struct err *err);
 
+/* rt_freeze: pause (freeze 1) or unpause (0) every process of the container with the cgroup
+ * freezer (v1 freezer controller when there is one, else v2 cgroup.freeze), returning once
+ * the kernel reports it done. -ESRCH when not running, -ENOTSUP without a freezer,
+ * -ETIMEDOUT when it does not settle (a freeze is then undone). */
+int rt_freeze(const char *run_dir, int freeze, struct err *err);
+
+/* rt_frozen: 1 when the container's cgroup is frozen (or freezing), 0 when not, -errno. */
+int rt_frozen(const char *run_dir);
+
 /* rt_oom_killed: whether the container's memory cgroup saw an OOM kill (1/0). */
 int rt_oom_killed(const char *run_dir, struct err *err);
 

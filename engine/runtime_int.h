@@ -167,6 +167,9 @@ int rt_cgroup_create(const struct rt_cg_layout *l, char **dirs, const struct rt_
 int rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, pid_t pid,
                      struct err *err);
 
+/* rt_freeze_dirs: rt_freeze() on the cgroup dirs of a container (runtime_freeze.c). */
+int rt_freeze_dirs(char **dirs, int freeze, struct err *err);
+
 /* rt_cgroup_destroy: kill every process still in the dirs, wait for them and rmdir them.
  * Missing dirs are fine. */
 int rt_cgroup_destroy(char **dirs, struct err *err);
