@@ -215,6 +215,7 @@ usage(void)
                "  run      Create and run a new container from an image\n"
                "  start    Start one or more stopped containers\n"
                "  stop     Stop one or more running containers\n"
+               "  top      Display the running processes of a container\n"
                "  unpause  Unpause all processes within one or more containers\n"
                "  wait     Block until one or more containers stop, then print their exit codes\n");
 }
@@ -237,9 +238,9 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
                 { "port", cmd_container_port },     { "exec", cmd_container_exec },
                 { "pause", cmd_container_pause },   { "unpause", cmd_container_unpause },
-                { "restart", cmd_container_restart },
+                { "restart", cmd_container_restart }, { "top", cmd_container_top },
         };
-        static const char *const later[] = { "attach", "top", "cp", "rename", "stats", "update",
+        static const char *const later[] = { "attach", "cp", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -81,3 +81,6 @@ int cmd_container_tty_relay(int master, int interactive, int pidfd, int sigfd, p
 /* cmd_container_pause.c: `container pause|unpause` (the cgroup freezer; state "Paused"). */
 int cmd_container_pause(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_unpause(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* cmd_container_top.c: `container top CONTAINER [ps OPTIONS]`. */
+int cmd_container_top(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -221,6 +221,11 @@ int rt_freeze(const char *run_dir, int freeze, struct err *err);
 /* rt_frozen: 1 when the container's cgroup is frozen (or freezing), 0 when not, -errno. */
 int rt_frozen(const char *run_dir);
 
+/* rt_pids: the host pids of every process of the container (its cgroup.procs), sorted;
+ * *ret owned; at most RT_PIDS_MAX. */
+#define RT_PIDS_MAX 1000000
+int rt_pids(const char *run_dir, pid_t **ret, size_t *ret_n, struct err *err);
+
 /* rt_oom_killed: whether the container's memory cgroup saw an OOM kill (1/0). */
 int rt_oom_killed(const char *run_dir, struct err *err);
 

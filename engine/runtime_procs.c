@@ -1,4 +1,5 @@
-/* runtime_freeze: pause and unpause a container with the cgroup freezer.
+/* runtime_procs: a container's processes: pause and unpause with the cgroup freezer, and
+ * the list of its pids (cgroup.procs).
  *
  * cgroup v1: <freezer dir>/freezer.state takes "FROZEN" or "THAWED" and reads "FREEZING"
  * until every task is frozen. cgroup v2: <dir>/cgroup.freeze takes "1" or "0" and
@@ -7,6 +8,7 @@
  * does. Either way the request is asynchronous, so we poll until the kernel reports it done.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <time.h>
@@ -148,4 +150,66 @@ rt_frozen(const char *run_dir)
         freezer_release(&f);
         rt_state_release(&st);
         return r < 0 ? r : r != 0;
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+        pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* parse_pids: the numbers of a cgroup.procs text, sorted and capped at RT_PIDS_MAX. */
+static size_t
+parse_pids(const char *text, pid_t **ret)
+{
+        size_t n = 0, cap = 0;
+        pid_t *v = NULL;
+
+        for (const char *p = text; *p && n < RT_PIDS_MAX;) {
+                char *end;
+                long pid = strtol(p, &end, 10);
+
+                if (end == p)
+                        break;
+                if (pid > 0) {
+                        if (n == cap) {
+                                cap = cap ? 2 * cap : 64;
+                                v = xreallocarray(v, cap, sizeof(*v));
+                        }
+                        v[n++] = (pid_t)pid;
+                }
+                p = end + strspn(end, "\n");
+        }
+        if (n)
+                qsort(v, n, sizeof(*v), cmp_pid);
+        *ret = v;
+        return n;
+}
+
+int
+rt_pids(const char *run_dir, pid_t **ret, size_t *ret_n, struct err *err)
+{
+        struct rt_state st;
+        int r = rt_state_read(run_dir, &st, err);
+
+        if (r < 0)
+                return r;
+        r = -ENOENT;
+        /* every hierarchy holds every process of the container: the first readable one */
+        strv_foreach(d, st.cgroups) {
+                cleanup_free char *p = xasprintf("%s/cgroup.procs", d);
+                cleanup_free char *text = NULL;
+
+                r = fs_read_capped(p, 16u << 20, &text, NULL, NULL);
+                if (r == 0) {
+                        *ret_n = parse_pids(text, ret);
+                        break;
+                }
+        }
+        rt_state_release(&st);
+        if (r < 0)
+                return err_setf(err, r, "list the container's processes: %s", strerror(-r));
+        return 0;
 }
