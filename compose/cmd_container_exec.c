@@ -247,6 +247,8 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
         int code = 125, r;
 
         build(g, o, c, cmd, &x);
+        if (o->tty)
+                cmd_container_tty_size(&x.rt.tty_rows, &x.rt.tty_cols);
         x.rt.stdio[0] = o->interactive && !o->detach ? 0 : devnull;
         if (o->detach)
                 x.rt.stdio[1] = x.rt.stdio[2] = devnull;

@@ -24,7 +24,7 @@
 #define ENV_FILE_MAX (1u << 20)
 
 struct run_opts {
-        int rm, detach, interactive, init, privileged, readonly, no_health, nnp;
+        int rm, detach, interactive, tty, init, privileged, readonly, no_health, nnp;
         int has_entrypoint, has_stop_timeout;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *restart;
         const char *stop_signal, *seccomp, *health_cmd;
@@ -267,7 +267,7 @@ parse_more(struct run_opts *o, int c, const char *a, struct err *err)
         case O_IP: o->net.ip = a; return 0;
         case O_ALIAS: strv_add(&o->net.aliases, a); return 0;
         case 'p': strv_add(&o->net.ports, a); return 0;
-        case 't': return err_setf(err, -ENOTSUP, "-t/--tty is not available yet");
+        case 't': o->tty = 1; return 0;
         default: return err_setf(err, -EINVAL, "unknown flag; see 'berth container run --help'");
         }
 }
@@ -662,6 +662,7 @@ build_plain(struct run_opts *o, const char *ref, struct ctr_image *img, json_obj
         json_object_object_add(cfg, "StopTimeout",
                                json_object_new_int64(o->has_stop_timeout ? o->stop_timeout : 10));
         json_object_object_add(cfg, "Interactive", json_object_new_boolean(o->interactive));
+        json_object_object_add(cfg, "Tty", json_object_new_boolean(o->tty));
 }
 
 static int

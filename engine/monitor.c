@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,6 +50,8 @@ struct mon {
         int pipes[2];   /* read ends of the container's stdout, stderr; -1 when closed */
         struct sbuf pend[2];
         int attach[2];  /* attached CLI's stdout, stderr; -1 when none */
+        int in;         /* with a pty: the attached CLI's stdin to relay to it (fd 0), or -1 */
+        int tty_in;     /* relay fd 0 to the pty on each start (attached, -i -t) */
         int status_fd;  /* attached CLI's status pipe; -1 when none */
         int log_fd;
         uint64_t log_size;
@@ -255,6 +258,48 @@ tell_started(struct mon *m)
         }
 }
 
+/* use_pty: with -t the container's output is its pty (logged as "stdout"); its window size
+ * starts as the attached CLI's terminal's and follows "resize" requests. */
+static void
+use_pty(struct mon *m)
+{
+        int master = rt_container_take_pty(m->rc);
+        struct winsize ws;
+
+        if (master < 0)
+                return;
+        for (int s = 0; s < 2; s++)
+                close(m->pipes[s]);
+        m->pipes[0] = master;
+        m->pipes[1] = -1;
+        fcntl(master, F_SETFL, O_NONBLOCK);
+        for (int fd = MONITOR_FD_ATTACH_OUT; m->attach[0] >= 0 && fd >= 0; fd -= 3)
+                if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+                        ioctl(master, TIOCSWINSZ, &ws);
+                        break;
+                }
+        m->in = m->tty_in ? 0 : -1;
+}
+
+/* relay_in: the attached CLI's stdin to the pty; its end becomes ^D. */
+static void
+relay_in(struct mon *m)
+{
+        char buf[4096];
+        ssize_t n = read(m->in, buf, sizeof(buf));
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n <= 0) {
+                m->in = -1;
+                n = 1;
+                buf[0] = '\004';
+        }
+        if (m->pipes[0] >= 0 && write(m->pipes[0], buf, (size_t)n) < 0) {
+                /* the pty is gone: the container is ending */
+        }
+}
+
 static int
 spawn(struct mon *m, struct err *err)
 {
@@ -281,6 +326,8 @@ spawn(struct mon *m, struct err *err)
         if (r < 0)
                 return r;
         m->pid = rt_container_pid(m->rc);
+        if (m->cfg.rt.tty)
+                use_pty(m);
         r = rt_start(m->rc, &code, err);
         if (r < 0) {
                 struct rt_exit ex;
@@ -467,6 +514,26 @@ reply(int fd, const char *line)
 }
 
 static void
+req_resize(struct mon *m, const char *arg, int fd)
+{
+        unsigned rows = 0, cols = 0;
+        struct winsize ws = { 0 };
+
+        if (sscanf(arg, "%u %u", &rows, &cols) != 2 || !rows || !cols || rows > 65535 ||
+            cols > 65535) {
+                reply(fd, "error bad size\n");
+                return;
+        }
+        ws.ws_row = (unsigned short)rows;
+        ws.ws_col = (unsigned short)cols;
+        if (!m->cfg.rt.tty || m->pipes[0] < 0 || ioctl(m->pipes[0], TIOCSWINSZ, &ws) < 0) {
+                reply(fd, "error no tty\n");
+                return;
+        }
+        reply(fd, "ok\n");
+}
+
+static void
 add_waiter(struct mon *m, int fd)
 {
         if (m->nwait >= WAITERS_MAX) {
@@ -580,6 +647,8 @@ on_client(struct mon *m)
         } else if (strncmp(line, "stop", 4) == 0) {
                 req_stop(m, line[4] ? line + 5 : NULL, fd);
                 return;
+        } else if (strncmp(line, "resize ", 7) == 0) {
+                req_resize(m, line + 7, fd);
         } else if (strcmp(line, "wait") == 0) {
                 add_waiter(m, fd);
                 return;
@@ -690,14 +759,15 @@ static void
 loop(struct mon *m)
 {
         while (!m->done) {
-                struct pollfd p[5] = {
+                struct pollfd p[6] = {
                         { .fd = m->sigfd, .events = POLLIN },
                         { .fd = m->sock, .events = POLLIN },
                         { .fd = m->pipes[0], .events = POLLIN },
                         { .fd = m->pipes[1], .events = POLLIN },
                         { .fd = m->health.fd, .events = POLLIN },
+                        { .fd = m->pipes[0] >= 0 ? m->in : -1, .events = POLLIN },
                 };
-                int n = poll(p, 5, timeout_ms(m));
+                int n = poll(p, 6, timeout_ms(m));
 
                 if (n < 0 && errno != EINTR)
                         break;
@@ -706,6 +776,8 @@ loop(struct mon *m)
                                 pump(m, s);
                 if (n > 0 && p[4].revents)
                         mon_health_read(&m->health);
+                if (n > 0 && p[5].revents && m->in >= 0)
+                        relay_in(m);
                 if (n > 0 && p[0].revents)
                         on_signal(m);
                 if (n > 0 && p[1].revents && !m->done)
@@ -795,10 +867,10 @@ int
 monitor_run(const char *root, struct ctr *c, int attach, int interactive, struct err *err)
 {
         struct mon m = { .root = root, .c = c, .pipes = { -1, -1 }, .log_fd = -1, .sock = -1,
-                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 } };
+                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 }, .in = -1 };
         int r;
 
-        (void)interactive;
+        m.tty_in = attach && interactive;
         sbuf_init(&m.pend[0]);
         sbuf_init(&m.pend[1]);
         mon_health_init(&m.health, NULL);

@@ -111,6 +111,8 @@ struct rt_config {
         char *const *group_add; /* --group-add: names or gids */
         int init;               /* --init: a built-in PID 1 that reaps and forwards signals */
         int stdio[3];           /* fds to become 0, 1, 2; -1 = the caller's own */
+        int tty;                /* a pty of the container's /dev/pts as 0, 1, 2 instead (its
+                                 * controlling terminal); see rt_container_take_pty() */
 
         /* Identity and network. */
         const char *hostname; /* NULL = the first 12 characters of id */
@@ -175,6 +177,10 @@ int rt_start(struct rt_container *c, int *ret_exit_code, struct err *err);
 
 /* rt_container_pid: the container's PID 1 as seen from the caller; 0 once reaped. */
 pid_t rt_container_pid(const struct rt_container *c);
+
+/* rt_container_take_pty: the master side of the container's pty (cfg->tty), now owned by the
+ * caller; -1 without a pty or when already taken. */
+int rt_container_take_pty(struct rt_container *c);
 
 /* rt_container_pidfd: a pidfd of PID 1 (owned by c), for poll(2); -1 if unsupported. */
 int rt_container_pidfd(const struct rt_container *c);
@@ -253,6 +259,7 @@ struct rt_exec_config {
         const char *cache_dir; /* compiled seccomp filters (see struct rt_config) */
         int stdio[3];          /* fds that become 0, 1, 2 (ignored with tty) */
         int tty;               /* a new pty of the container's /dev/pts as 0, 1, 2 */
+        unsigned short tty_rows, tty_cols; /* its size before the command starts; 0 = none */
 };
 
 /* The process rt_exec() started: a child of the caller (reap it with waitpid), PID in the

@@ -34,7 +34,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "base/alloc.h"
@@ -244,29 +243,6 @@ join_cgroups(const struct xprep *x, int sock)
         }
 }
 
-/* open_pty: a new pty of the container's devpts (now our root's /dev/pts). Nothing the
- * container controls is followed: no symlinks, and the node must be the ptmx (5:2). */
-static void
-open_pty(int sock, int *ret_master, int *ret_slave)
-{
-        struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
-                                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
-        int master = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/pts/ptmx", &how, sizeof(how));
-        struct stat sb;
-        int unlock = 0;
-
-        if (master < 0)
-                xfail(sock, "open", "/dev/pts/ptmx", errno, 125);
-        if (fstat(master, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(5, 2))
-                xfail(sock, "open", "/dev/pts/ptmx", ENOTTY, 125);
-        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
-                xfail(sock, "unlock pty", "", errno, 125);
-        *ret_slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (*ret_slave < 0)
-                xfail(sock, "open pty", "", errno, 125);
-        *ret_master = master;
-}
-
 /* setup_stdio: 0, 1, 2 from the config (or the pty), every other fd closed but the sync
  * socket, whose new number is returned. */
 static int
@@ -327,33 +303,6 @@ process(const struct xprep *x, int sock, int slave)
         rt_child_exec(&x->plan, sock);
 }
 
-static void
-send_ready(int sock, pid_t pid, int master)
-{
-        struct rt_msg m = { .kind = RT_MSG_READY, .pid = pid };
-        struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-        if (master >= 0) {
-                struct cmsghdr *c;
-
-                memset(&u, 0, sizeof(u));
-                mh.msg_control = u.buf;
-                mh.msg_controllen = sizeof(u.buf);
-                c = CMSG_FIRSTHDR(&mh);
-                c->cmsg_level = SOL_SOCKET;
-                c->cmsg_type = SCM_RIGHTS;
-                c->cmsg_len = CMSG_LEN(sizeof(int));
-                memcpy(CMSG_DATA(c), &master, sizeof(int));
-        }
-        if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-                _exit(125);
-}
-
 __attribute__((noreturn)) static void
 helper(const struct xprep *x)
 {
@@ -363,8 +312,11 @@ helper(const struct xprep *x)
         join_cgroups(x, sock);
         if (setns(x->pidfd, NS_FLAGS) < 0)
                 xfail(sock, "join the container's namespaces", "", errno, 125);
-        if (x->cfg->tty)
-                open_pty(sock, &master, &slave);
+        if (x->cfg->tty && (master = rt_pty_open(&slave)) < 0)
+                xfail(sock, "open a pty in", "/dev/pts", -master, 125);
+        if (master >= 0 && x->cfg->tty_rows && x->cfg->tty_cols)
+                ioctl(master, TIOCSWINSZ,
+                      &(struct winsize){ .ws_row = x->cfg->tty_rows, .ws_col = x->cfg->tty_cols });
         /* a fork-like clone (no pointer arguments, so the per-arch order is moot) whose
          * parent is the caller's: the caller reaps the process itself */
         pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -372,38 +324,22 @@ helper(const struct xprep *x)
                 process(x, sock, slave);
         if (pid < 0)
                 xfail(sock, "clone", "", errno, 125);
-        send_ready(sock, (pid_t)pid, master);
+        if (rt_msg_send(sock, &(struct rt_msg){ .kind = RT_MSG_READY, .pid = (pid_t)pid }, master) < 0)
+                _exit(125);
         _exit(0);
 }
 
 /* ---- back in the caller ------------------------------------------------------------------ */
 
-/* recv_ready: one message, with the fd it carries (or -1); 0 at end-of-file. */
+/* recv_one: rt_msg_recv with the error filled. */
 static int
 recv_one(int sock, struct rt_msg *m, int *ret_fd, struct err *err)
 {
-        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-        union {
-                char buf[CMSG_SPACE(sizeof(int))];
-                struct cmsghdr align;
-        } u;
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                             .msg_controllen = sizeof(u.buf) };
-        struct cmsghdr *c;
-        ssize_t n;
+        int r = rt_msg_recv(sock, m, ret_fd);
 
-        memset(m, 0, sizeof(*m));
-        *ret_fd = -1;
-        do
-                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
-        if (n < 0)
-                return err_setf(err, -errno, "read from the exec helper: %s", strerror(errno));
-        c = CMSG_FIRSTHDR(&mh);
-        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-                memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-        m->what[sizeof(m->what) - 1] = m->detail[sizeof(m->detail) - 1] = '\0';
-        return n > 0;
+        if (r < 0)
+                return err_setf(err, r, "read from the exec helper: %s", strerror(-r));
+        return r;
 }
 
 static int

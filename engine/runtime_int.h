@@ -318,6 +318,18 @@ struct rt_msg {
         char detail[512];  /* a path or name */
 };
 
+/* rt_msg_send: send m on a sync socket, with fd (>= 0) as SCM_RIGHTS. Allocates nothing. */
+int rt_msg_send(int sock, const struct rt_msg *m, int fd);
+/* rt_msg_recv: 1 and *m (plus *ret_fd, close-on-exec, or -1) for a message, 0 at
+ * end-of-file, -errno. */
+int rt_msg_recv(int sock, struct rt_msg *m, int *ret_fd);
+
+/* rt_pty_open: a new pty of the devpts mounted at /dev/pts of our root (the container's):
+ * returns the master and sets *ret_slave (both close-on-exec). No symlink is followed and
+ * the node must be the ptmx (5:2), so nothing the container made there is opened instead.
+ * -errno on failure. Allocates nothing. */
+int rt_pty_open(int *ret_slave);
+
 /* rt_msg_text: the message an ERROR struct rt_msg stands for ("exec: \"x\": executable file
  * not found in $PATH", "mount '/proc': Permission denied"). Owned. */
 char *rt_msg_text(const struct rt_msg *m);
@@ -354,6 +366,7 @@ struct rt_plan {
         int nnp;
         const struct sock_fprog *seccomp; /* NULL = unconfined */
         int init;
+        int tty;                /* a new pty as 0, 1, 2; its master goes with READY */
         uintptr_t args_area[4]; /* the caller's argv and environ, wiped by the init */
 
         char *const *argv;
