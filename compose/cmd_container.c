@@ -221,6 +221,7 @@ static void
 usage(void)
 {
         printf("Usage: berth container COMMAND\n\nManage containers\n\nCommands:\n"
+               "  cp       Copy files/folders between a container and the local filesystem\n"
                "  create   Create a new container\n"
                "  exec     Execute a command in a running container\n"
                "  inspect  Display detailed information on one or more containers\n"
@@ -258,8 +259,9 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "port", cmd_container_port },     { "exec", cmd_container_exec },
                 { "pause", cmd_container_pause },   { "unpause", cmd_container_unpause },
                 { "restart", cmd_container_restart }, { "top", cmd_container_top },
+                { "cp", cmd_container_cp },
         };
-        static const char *const later[] = { "attach", "cp", "rename", "stats", "update",
+        static const char *const later[] = { "attach", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

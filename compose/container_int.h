@@ -84,3 +84,6 @@ int cmd_container_unpause(struct cli_globals *g, int argc, char **argv, struct e
 
 /* cmd_container_top.c: `container top CONTAINER [ps OPTIONS]`. */
 int cmd_container_top(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* cmd_container_cp.c: `container cp [-a] [-L] SRC DST`. */
+int cmd_container_cp(struct cli_globals *g, int argc, char **argv, struct err *err);
