@@ -46,6 +46,14 @@ err_prefix(struct err *err, const char *fmt, ...)
         return err->code;
 }
 
+int
+err_exit_code(struct err *err, int code, int r)
+{
+        if (err)
+                err->exit_code = code;
+        return r;
+}
+
 void
 err_clear(struct err *err)
 {

@@ -17,6 +17,7 @@ struct err {
         char msg[ERR_MSG_MAX]; /* one line, lower case, what failed then why */
         const char *src_file;  /* where in berth's source it was set (for --debug) */
         int src_line;
+        int exit_code; /* the process exit code main() uses for this failure; 0 = 1 */
 };
 
 /* err_setf: fill err (if not already set) and return code (a negative errno). */
@@ -27,6 +28,10 @@ int err_setf_at(struct err *err, const char *src_file, int src_line, int code, c
 /* err_prefix: put "context: " in front of an already-set message; returns err->code.
  * Used by callers that know which object the failure was about. */
 int err_prefix(struct err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* err_exit_code: make main() exit with code (docker's 125/126/127) for the failure r; returns r.
+ * The message stays the one the failing function set. */
+int err_exit_code(struct err *err, int code, int r);
 
 /* err_clear: forget a previous failure (after a caller chose to recover from it). */
 void err_clear(struct err *err);

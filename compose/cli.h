@@ -4,7 +4,7 @@
  * struct cli_globals and dispatches to one cmd_* function per command. A command parses its
  * own flags from argv (argv[0] is the command name), does its work, writes its normal output
  * to stdout, and returns 0, a positive exit code (a container's), or a negative errno with
- * err filled; main prints the error as one line and exits 1.
+ * err filled; main prints the error as one line and exits with err.exit_code (1 when 0).
  */
 #pragma once
 
@@ -27,6 +27,7 @@ struct cli_globals {
         bool debug;               /* --debug: add the source origin to errors */
         struct logger log;        /* warnings go to stderr through main */
         char **environ_;          /* the process environment (borrowed) */
+        char **argv_;             /* the whole command line, for a re-exec (borrowed) */
 };
 
 const char *cli_version(void);

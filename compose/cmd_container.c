@@ -5,10 +5,11 @@
  * attached run our stdout/stderr as fds 3/4; fd 5 is a status pipe on which the monitor says
  * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then exec of
  * /proc/self/exe, which protects itself (rt_exe_protect) before creating the container.
+ * With -t the monitor owns the container's pty and relays it; an attached CLI with -i puts
+ * its terminal in raw mode and sends "resize ROWS COLS" to the monitor on SIGWINCH.
  *
  * Exit codes as docker run's: the container's code when attached, 125 when berth failed before
- * the container ran, 126/127 when its command cannot be run. Since main() maps every error to
- * exit code 1, `run`, `create` and `start` print their own error line in that case.
+ * the container ran, 126/127 when its command cannot be run (err->exit_code, printed by main).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include <sys/wait.h>
+#include <termios.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -26,6 +28,7 @@
 #include "base/sbuf.h"
 #include "compose/cli.h"
 #include "compose/container_int.h"
+#include "engine/jsonx.h"
 #include "engine/monitor.h"
 #include "engine/runtime.h"
 
@@ -86,9 +89,16 @@ read_status(const struct ctr *c, int fd, char *buf, size_t size)
                 if (n < 0 && errno == EINTR && g_signal) {
                         char req[32], *reply = NULL;
                         struct err e = { 0 };
-                        snprintf(req, sizeof(req), "kill %d", (int)g_signal);
+                        unsigned short rows, cols;
+                        if (g_signal != SIGWINCH)
+                                snprintf(req, sizeof(req), "kill %d", (int)g_signal);
+                        else if (cmd_container_tty_size(&rows, &cols))
+                                snprintf(req, sizeof(req), "resize %u %u", rows, cols);
+                        else
+                                req[0] = 0;
                         g_signal = 0;
-                        monitor_request(c, req, &reply, &e);
+                        if (req[0])
+                                monitor_request(c, req, &reply, &e);
                         free(reply);
                         continue;
                 }
@@ -126,6 +136,7 @@ await_monitor(const struct ctr *c, int fd, int attach, struct err *err)
         if (attach) {
                 sigaction(SIGINT, &sa, NULL);
                 sigaction(SIGTERM, &sa, NULL);
+                sigaction(SIGWINCH, &sa, NULL);
         }
         if (read_status(c, fd, line, sizeof(line)) <= 0)
                 return err_setf(err, -EIO, "start container %s: the monitor exited", c->name);
@@ -146,7 +157,8 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
 {
         cleanup_free char *cwd = NULL;
         cleanup_free char *root = NULL;
-        int p[2], code;
+        struct termios saved;
+        int p[2], code, raw;
         pid_t pid;
 
         code = path_getcwd(&cwd, err);
@@ -170,7 +182,11 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         }
         close(p[1]);
         waitpid(pid, NULL, 0);
+        /* -it: every key goes to the container's pty (the monitor reads our stdin) */
+        raw = attach && interactive && jsonx_bool(c->config, "Tty") && cmd_container_tty_raw(&saved);
         code = await_monitor(c, p[0], attach, err);
+        if (raw)
+                cmd_container_tty_restore(&saved);
         close(p[0]);
         return code;
 }
@@ -194,7 +210,9 @@ cmd_monitor(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = ctr_open(g->root, g->run_root, argv[2], &c, err);
         if (r < 0)
                 return r;
-        r = monitor_run(g->root, c, attach, 1, err);
+        r = monitor_run(g->root, c, attach,
+                        json_object_get_boolean(json_object_object_get(c->config, "Interactive")),
+                        err);
         ctr_free(c);
         return r;
 }
@@ -203,16 +221,22 @@ static void
 usage(void)
 {
         printf("Usage: berth container COMMAND\n\nManage containers\n\nCommands:\n"
+               "  cp       Copy files/folders between a container and the local filesystem\n"
                "  create   Create a new container\n"
+               "  exec     Execute a command in a running container\n"
                "  inspect  Display detailed information on one or more containers\n"
                "  kill     Kill one or more running containers\n"
                "  logs     Fetch the logs of a container\n"
+               "  pause    Pause all processes within one or more containers\n"
                "  ls       List containers\n"
                "  port     List port mappings of a container\n"
+               "  restart  Restart one or more containers\n"
                "  rm       Remove one or more containers\n"
                "  run      Create and run a new container from an image\n"
                "  start    Start one or more stopped containers\n"
                "  stop     Stop one or more running containers\n"
+               "  top      Display the running processes of a container\n"
+               "  unpause  Unpause all processes within one or more containers\n"
                "  wait     Block until one or more containers stop, then print their exit codes\n");
 }
 
@@ -232,10 +256,12 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "stop", cmd_container_stop },     { "kill", cmd_container_kill },
                 { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
                 { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
-                { "port", cmd_container_port },
+                { "port", cmd_container_port },     { "exec", cmd_container_exec },
+                { "pause", cmd_container_pause },   { "unpause", cmd_container_unpause },
+                { "restart", cmd_container_restart }, { "top", cmd_container_top },
+                { "cp", cmd_container_cp },
         };
-        static const char *const later[] = { "exec", "attach", "pause", "unpause", "top", "cp",
-                                             "restart", "rename", "stats", "update",
+        static const char *const later[] = { "attach", "rename", "stats", "update",
                                              "diff", "export", "commit", "prune" };
 
         if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {

@@ -45,7 +45,7 @@ running(const struct ctr *c, json_object *st)
 }
 
 static int
-start_one(struct cli_globals *g, const char *ref, struct err *err)
+start_one(struct cli_globals *g, const char *ref, int print, struct err *err)
 {
         struct ctr *c = NULL;
         json_object *st = NULL;
@@ -64,7 +64,7 @@ start_one(struct cli_globals *g, const char *ref, struct err *err)
                 if (r > 0)
                         r = err->code;
         }
-        if (r >= 0)
+        if (r >= 0 && print)
                 printf("%s\n", ref);
         json_object_put(st);
         ctr_free(c);
@@ -84,7 +84,7 @@ cmd_container_start(struct cli_globals *g, int argc, char **argv, struct err *er
                                         argv[i]);
         }
         for (int i = 1; i < argc && r >= 0; i++)
-                r = start_one(g, argv[i], err);
+                r = start_one(g, argv[i], 1, err);
         return r;
 }
 
@@ -129,7 +129,7 @@ cmd_container_halt(struct cli_globals *g, const struct ctr *c, int secs, struct 
 }
 
 static int
-stop_one(struct cli_globals *g, const char *ref, const char *secs, struct err *err)
+stop_one(struct cli_globals *g, const char *ref, const char *secs, int print, struct err *err)
 {
         struct ctr *c = NULL;
         int r = ctr_open(g->root, g->run_root, ref, &c, err);
@@ -137,7 +137,7 @@ stop_one(struct cli_globals *g, const char *ref, const char *secs, struct err *e
         if (r < 0)
                 return r;
         r = cmd_container_halt(g, c, secs ? (int)strtol(secs, NULL, 10) : -1, err);
-        if (r >= 0)
+        if (r >= 0 && print)
                 printf("%s\n", ref);
         ctr_free(c);
         return r;
@@ -176,7 +176,43 @@ cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err *err
         if (optind >= argc)
                 return err_setf(err, -EINVAL, "'container stop' requires at least 1 argument");
         for (int i = optind; i < argc && r >= 0; i++)
-                r = stop_one(g, argv[i], secs, err);
+                r = stop_one(g, argv[i], secs, 1, err);
+        return r;
+}
+
+/* cmd_container_restart: `container restart [-t N] CONTAINER...`: stop (when running, with
+ * the stop signal and SIGKILL after N seconds), then start again. */
+int
+cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "time", required_argument, NULL, 't' },
+                { "timeout", required_argument, NULL, 't' },
+                { 0 },
+        };
+        const char *secs = NULL;
+        char *end;
+        int c, r = 0;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "t:", opts, NULL)) != -1) {
+                if (c != 't')
+                        return err_setf(err, -EINVAL, "unknown flag '%s' for 'container restart'",
+                                        argv[optind - 1]);
+                errno = 0;
+                long v = strtol(optarg, &end, 10);
+                if (errno || *end || v < -1 || v > 86400)
+                        return err_setf(err, -EINVAL, "invalid --time '%s'", optarg);
+                secs = optarg;
+        }
+        if (optind >= argc)
+                return err_setf(err, -EINVAL, "'container restart' requires at least 1 argument");
+        for (int i = optind; i < argc && r >= 0; i++) {
+                r = stop_one(g, argv[i], secs, 0, err);
+                if (r >= 0)
+                        r = start_one(g, argv[i], 1, err);
+        }
         return r;
 }
 

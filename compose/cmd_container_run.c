@@ -25,7 +25,7 @@
 #define ENV_FILE_MAX (1u << 20)
 
 struct run_opts {
-        int rm, detach, interactive, init, privileged, readonly, no_health, nnp;
+        int rm, detach, interactive, tty, init, privileged, readonly, no_health, nnp;
         int has_entrypoint, has_stop_timeout;
         const char *name, *workdir, *user, *entrypoint, *hostname, *network, *restart;
         const char *stop_signal, *seccomp, *health_cmd;
@@ -279,7 +279,7 @@ parse_more(struct run_opts *o, int c, const char *a, struct err *err)
         case O_IP: o->net.ip = a; return 0;
         case O_ALIAS: strv_add(&o->net.aliases, a); return 0;
         case 'p': strv_add(&o->net.ports, a); return 0;
-        case 't': return err_setf(err, -ENOTSUP, "-t/--tty is not available yet");
+        case 't': o->tty = 1; return 0;
         default: return err_setf(err, -EINVAL, "unknown flag; see 'berth container run --help'");
         }
 }
@@ -657,6 +657,7 @@ build_plain(struct run_opts *o, const char *ref, struct ctr_image *img, json_obj
         json_object_object_add(cfg, "StopTimeout",
                                json_object_new_int64(o->has_stop_timeout ? o->stop_timeout : 10));
         json_object_object_add(cfg, "Interactive", json_object_new_boolean(o->interactive));
+        json_object_object_add(cfg, "Tty", json_object_new_boolean(o->tty));
 }
 
 static int
@@ -736,13 +737,11 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_ob
         return r < 0 ? r : first;
 }
 
-/* fail: docker run's exit code 125 for an error before the container ran; the error line is
- * printed here because main() would exit 1. */
+/* fail: docker run's exit code 125 for an error before the container ran (main prints it). */
 static int
 fail(int r, struct err *err)
 {
-        fprintf(stderr, "berth: %s\n", err->msg[0] ? err->msg : strerror(-r));
-        return 125;
+        return err_exit_code(err, 125, r);
 }
 
 int
@@ -774,11 +773,8 @@ cmd_container_run(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = cmd_container_spawn(g, c, !o.detach, o.interactive && !o.detach, err);
         if (o.detach && r == 0)
                 printf("%s\n", c->id);
-        if (err_is_set(err)) {
-                fprintf(stderr, "berth: %s\n", err->msg);
-                if (r < 0)
-                        r = 125;
-        }
+        if (err_is_set(err)) /* 125, or the 126/127 of a command that cannot run */
+                r = err_exit_code(err, r > 0 ? r : 125, err->code);
         ctr_free(c);
         opts_release(&o);
         return r;

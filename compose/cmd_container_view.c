@@ -113,6 +113,9 @@ status_of(const struct ctr *c, json_object *st)
         if ((strcmp(s, "running") == 0 || strcmp(s, "restarting") == 0) &&
             !cmd_container_alive(c, st))
                 return "dead";
+        if (strcmp(s, "running") == 0 &&
+            json_object_get_boolean(json_object_object_get(st, "Paused")))
+                return "paused";
         return s;
 }
 
@@ -125,10 +128,12 @@ cmd_container_status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
         json_object *health = json_object_object_get(st, "Health");
         const char *hs = jget(health, "Status");
 
-        if (strcmp(s, "running") == 0) {
+        if (strcmp(s, "running") == 0 || strcmp(s, "paused") == 0) {
                 sbuf_adds(sb, "Up ");
                 cmd_container_human(sb, now - cmd_container_parse_time(jget(st, "StartedAt")));
-                if (hs)
+                if (strcmp(s, "paused") == 0)
+                        sbuf_adds(sb, " (Paused)");
+                else if (hs)
                         sbuf_addf(sb, " (%s)", strcmp(hs, "starting") == 0 ? "health: starting" : hs);
         } else if (strcmp(s, "exited") == 0 || strcmp(s, "restarting") == 0) {
                 sbuf_addf(sb, "%s (%d) ", strcmp(s, "exited") == 0 ? "Exited" : "Restarting",
@@ -282,7 +287,8 @@ ls_one(struct ls_opts *o, const struct ctr *c, json_object *st)
         cleanup_free char *cmd = NULL;
         const char *s = status_of(c, st);
 
-        if (!o->all && strcmp(s, "running") != 0 && strcmp(s, "restarting") != 0)
+        if (!o->all && strcmp(s, "running") != 0 && strcmp(s, "restarting") != 0 &&
+            strcmp(s, "paused") != 0)
                 return;
         if (o->quiet) {
                 printf("%.12s\n", c->id);
@@ -390,10 +396,11 @@ inspect_state(const struct ctr *c, json_object *st)
         json_object *s = json_object_new_object();
         const char *status = status_of(c, st);
         json_object *pid = json_object_object_get(st, "Pid");
+        int up = strcmp(status, "running") == 0 || strcmp(status, "paused") == 0;
 
         json_object_object_add(s, "Status", json_object_new_string(status));
-        json_object_object_add(s, "Running", json_object_new_boolean(strcmp(status, "running") == 0));
-        json_object_object_add(s, "Paused", json_object_new_boolean(0));
+        json_object_object_add(s, "Running", json_object_new_boolean(up));
+        json_object_object_add(s, "Paused", json_object_new_boolean(strcmp(status, "paused") == 0));
         json_object_object_add(s, "Restarting",
                                json_object_new_boolean(strcmp(status, "restarting") == 0));
         json_object_object_add(s, "OOMKilled",
@@ -401,7 +408,7 @@ inspect_state(const struct ctr *c, json_object *st)
                                        json_object_object_get(st, "OOMKilled"))));
         json_object_object_add(s, "Dead", json_object_new_boolean(strcmp(status, "dead") == 0));
         json_object_object_add(s, "Pid", json_object_new_int(
-                                                 strcmp(status, "running") == 0 ? json_object_get_int(pid) : 0));
+                                                 up ? json_object_get_int(pid) : 0));
         json_object_object_add(s, "ExitCode",
                                json_object_new_int(json_object_get_int(json_object_object_get(st, "ExitCode"))));
         json_object_object_add(s, "Error", json_object_new_string(jget(st, "Error") ? jget(st, "Error") : ""));

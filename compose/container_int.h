@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include <json-c/json.h>
 
 #include "base/err.h"
@@ -79,8 +81,39 @@ int cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err 
 int cmd_container_kill(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_rm(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *err);
 /* cmd_container_halt: stop c as `container stop` does (its stop signal, SIGKILL after secs;
  * secs < 0: its own StopTimeout) and wait for its monitor to finish; quiet. */
 int cmd_container_halt(struct cli_globals *g, const struct ctr *c, int secs, struct err *err);
 /* cmd_container_remove: stop whatever is left of c and delete it (rm -f). */
 int cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err);
+
+/* cmd_container_exec.c: `container exec`; also the entry point compose's exec calls. Exit
+ * code: the command's; on failure a negative errno with err->exit_code 125 (berth), 126 (not
+ * executable, bad working directory) or 127 (not found). */
+int cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* cmd_container_tty.c: our side of a container's pty. */
+struct termios;
+/* cmd_container_tty_raw: put stdin, when it is a terminal, in raw mode (1), keeping the old
+ * mode in *saved; 0 when stdin is no terminal. */
+int cmd_container_tty_raw(struct termios *saved);
+void cmd_container_tty_restore(const struct termios *saved);
+/* cmd_container_tty_size: the window size of our terminal (stdin, stdout or stderr); 0 when
+ * none is one. */
+int cmd_container_tty_size(unsigned short *ret_rows, unsigned short *ret_cols);
+/* cmd_container_tty_relay: relay a pty master and our stdio until pid (our child; pidfd)
+ * ends: stdin to master when interactive (raw mode on a terminal), master to stdout, window
+ * sizes on SIGWINCH, other signals read from sigfd passed on to pid. Reaps pid and returns
+ * its exit code (128+signal when killed). */
+int cmd_container_tty_relay(int master, int interactive, int pidfd, int sigfd, pid_t pid);
+
+/* cmd_container_pause.c: `container pause|unpause` (the cgroup freezer; state "Paused"). */
+int cmd_container_pause(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_container_unpause(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* cmd_container_top.c: `container top CONTAINER [ps OPTIONS]`. */
+int cmd_container_top(struct cli_globals *g, int argc, char **argv, struct err *err);
+
+/* cmd_container_cp.c: `container cp [-a] [-L] SRC DST`. */
+int cmd_container_cp(struct cli_globals *g, int argc, char **argv, struct err *err);

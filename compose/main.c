@@ -231,6 +231,7 @@ main(int argc, char **argv)
         int r;
 
         g.environ_ = environ;
+        g.argv_ = argv;
         g.log.fn = print_warning;
         g.log.ctx = &g.debug;
         r = run(&g, argc, argv, &err);
@@ -245,5 +246,5 @@ main(int argc, char **argv)
                 fprintf(stderr, "berth: %s (at %s:%d)\n", err.msg, err.src_file, err.src_line);
         else
                 fprintf(stderr, "berth: %s\n", err.msg[0] ? err.msg : strerror(-r));
-        return 1;
+        return err.exit_code ? err.exit_code : 1;
 }

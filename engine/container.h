@@ -107,3 +107,18 @@ int ctr_net_read(const struct ctr *c, json_object **ret, struct err *err);
 /* ctr_net_leave: delete c's veth, unpublish its ports, release its lease, forget the record.
  * Idempotent (also after a monitor killed with -9); no record is success. */
 int ctr_net_leave(const struct ctr *c, struct err *err);
+
+/* ---- container_cp.c: `container cp` ------------------------------------------------------ */
+
+struct ctr_cp_opts {
+        int archive; /* -a: keep the source's uid/gid */
+        int follow;  /* -L: follow a symlink source */
+};
+
+/* ctr_cp: copy between c's filesystem (running: its mount namespace; stopped: its overlay,
+ * mounted in a private mount namespace) and the host, by docker cp's rules. to_container:
+ * from is a host path or "-" (a tar on stdin, unpacked into the directory to), to a path in
+ * c; else from is a path in c and to a host path or "-" (a tar on stdout). Container paths
+ * are resolved inside its root only (symlinks cannot lead out of it). */
+int ctr_cp(const struct ctr *c, const char *from, const char *to, int to_container,
+           const struct ctr_cp_opts *o, struct err *err);

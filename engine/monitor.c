@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -50,6 +51,8 @@ struct mon {
         int pipes[2];   /* read ends of the container's stdout, stderr; -1 when closed */
         struct sbuf pend[2];
         int attach[2];  /* attached CLI's stdout, stderr; -1 when none */
+        int in;         /* with a pty: the attached CLI's stdin to relay to it (fd 0), or -1 */
+        int tty_in;     /* relay fd 0 to the pty on each start (attached, -i -t) */
         int status_fd;  /* attached CLI's status pipe; -1 when none */
         int log_fd;
         uint64_t log_size;
@@ -193,6 +196,7 @@ set_state(json_object *st, void *ctx)
         json_object_object_add(st, "Running",
                                json_object_new_boolean(strcmp(s->status, "running") == 0));
         json_object_object_add(st, "Pid", json_object_new_int(s->m->pid));
+        json_object_object_add(st, "Paused", json_object_new_boolean(0));
         json_object_object_add(st, "MonitorPid", json_object_new_int(getpid()));
         json_object_object_add(st, "RestartCount", json_object_new_int(s->m->restarts));
         if (s->error)
@@ -218,6 +222,27 @@ record(struct mon *m, const char *status, int exited, int oom, const char *error
         ctr_state_update(m->c, set_state, &s, &e);
 }
 
+static void
+clear_paused(json_object *st, void *ctx)
+{
+        (void)ctx;
+        json_object_object_add(st, "Paused", json_object_new_boolean(0));
+}
+
+/* kill_thaw: signal the container; a paused one is thawed after a signal meant to end it
+ * (SIGKILL or the stop signal), so that it can act on it, as docker does. */
+static int
+kill_thaw(struct mon *m, int sig, int ends, struct err *err)
+{
+        struct err e = { 0 };
+        int r = rt_kill(m->c->run_dir, sig, err);
+
+        if (r == 0 && (ends || sig == SIGKILL) && rt_frozen(m->c->run_dir) > 0 &&
+            rt_freeze(m->c->run_dir, 0, &e) == 0)
+                ctr_state_update(m->c, clear_paused, NULL, &e);
+        return r;
+}
+
 /* tell_started: the CLI waiting on the status pipe learns the command runs ("S"); a
  * detached CLI needs nothing more. */
 static void
@@ -231,6 +256,48 @@ tell_started(struct mon *m)
         if (m->attach[0] < 0) {
                 close(m->status_fd);
                 m->status_fd = -1;
+        }
+}
+
+/* use_pty: with -t the container's output is its pty (logged as "stdout"); its window size
+ * starts as the attached CLI's terminal's and follows "resize" requests. */
+static void
+use_pty(struct mon *m)
+{
+        int master = rt_container_take_pty(m->rc);
+        struct winsize ws;
+
+        if (master < 0)
+                return;
+        for (int s = 0; s < 2; s++)
+                close(m->pipes[s]);
+        m->pipes[0] = master;
+        m->pipes[1] = -1;
+        fcntl(master, F_SETFL, O_NONBLOCK);
+        for (int fd = MONITOR_FD_ATTACH_OUT; m->attach[0] >= 0 && fd >= 0; fd -= 3)
+                if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+                        ioctl(master, TIOCSWINSZ, &ws);
+                        break;
+                }
+        m->in = m->tty_in ? 0 : -1;
+}
+
+/* relay_in: the attached CLI's stdin to the pty; its end becomes ^D. */
+static void
+relay_in(struct mon *m)
+{
+        char buf[4096];
+        ssize_t n = read(m->in, buf, sizeof(buf));
+
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n <= 0) {
+                m->in = -1;
+                n = 1;
+                buf[0] = '\004';
+        }
+        if (m->pipes[0] >= 0 && write(m->pipes[0], buf, (size_t)n) < 0) {
+                /* the pty is gone: the container is ending */
         }
 }
 
@@ -260,6 +327,8 @@ spawn(struct mon *m, struct err *err)
         if (r < 0)
                 return r;
         m->pid = rt_container_pid(m->rc);
+        if (m->cfg.rt.tty)
+                use_pty(m);
         r = rt_start(m->rc, &code, err);
         if (r < 0) {
                 struct rt_exit ex;
@@ -447,6 +516,26 @@ reply(int fd, const char *line)
 }
 
 static void
+req_resize(struct mon *m, const char *arg, int fd)
+{
+        unsigned rows = 0, cols = 0;
+        struct winsize ws = { 0 };
+
+        if (sscanf(arg, "%u %u", &rows, &cols) != 2 || !rows || !cols || rows > 65535 ||
+            cols > 65535) {
+                reply(fd, "error bad size\n");
+                return;
+        }
+        ws.ws_row = (unsigned short)rows;
+        ws.ws_col = (unsigned short)cols;
+        if (!m->cfg.rt.tty || m->pipes[0] < 0 || ioctl(m->pipes[0], TIOCSWINSZ, &ws) < 0) {
+                reply(fd, "error no tty\n");
+                return;
+        }
+        reply(fd, "ok\n");
+}
+
+static void
 add_waiter(struct mon *m, int fd)
 {
         if (m->nwait >= WAITERS_MAX) {
@@ -473,6 +562,15 @@ req_status(struct mon *m, int fd)
 }
 
 static int
+stop_signal(struct mon *m)
+{
+        const char *ss = mon_str(m->c->config, "StopSignal");
+        int sig = ss ? parse_signal(ss) : SIGTERM;
+
+        return sig > 0 ? sig : SIGTERM;
+}
+
+static int
 req_kill(struct mon *m, int sig, int fd)
 {
         struct err e = { 0 };
@@ -484,7 +582,7 @@ req_kill(struct mon *m, int sig, int fd)
                 finish(m);
                 return 0;
         }
-        if (rt_kill(m->c->run_dir, sig, &e) < 0) {
+        if (kill_thaw(m, sig, sig == stop_signal(m), &e) < 0) {
                 reply(fd, "error ");
                 reply(fd, e.msg);
                 reply(fd, "\n");
@@ -517,7 +615,7 @@ req_stop(struct mon *m, const char *arg, int fd)
                 return;
         }
         add_waiter(m, fd);
-        rt_kill(m->c->run_dir, sig > 0 ? sig : SIGTERM, &e);
+        kill_thaw(m, sig > 0 ? sig : SIGTERM, 1, &e);
         if (secs >= 0)
                 m->kill_at = mon_now_ms() + secs * 1000;
 }
@@ -551,6 +649,8 @@ on_client(struct mon *m)
         } else if (strncmp(line, "stop", 4) == 0) {
                 req_stop(m, line[4] ? line + 5 : NULL, fd);
                 return;
+        } else if (strncmp(line, "resize ", 7) == 0) {
+                req_resize(m, line + 7, fd);
         } else if (strcmp(line, "wait") == 0) {
                 add_waiter(m, fd);
                 return;
@@ -616,7 +716,7 @@ on_signal(struct mon *m)
         while (read(m->sigfd, &si, sizeof(si)) == sizeof(si)) {
                 if (si.ssi_signo == SIGTERM && m->rc) {
                         m->stopping = 1;
-                        rt_kill(m->c->run_dir, SIGTERM, &e);
+                        kill_thaw(m, SIGTERM, 1, &e);
                 }
         }
         mon_health_reap(&m->health, m->c);
@@ -649,7 +749,7 @@ on_timers(struct mon *m)
 
         if (m->kill_at && now >= m->kill_at) {
                 m->kill_at = 0;
-                rt_kill(m->c->run_dir, SIGKILL, &e);
+                kill_thaw(m, SIGKILL, 1, &e);
         }
         if (m->restart_at && now >= m->restart_at)
                 do_restart(m);
@@ -661,14 +761,15 @@ static void
 loop(struct mon *m)
 {
         while (!m->done) {
-                struct pollfd p[5] = {
+                struct pollfd p[6] = {
                         { .fd = m->sigfd, .events = POLLIN },
                         { .fd = m->sock, .events = POLLIN },
                         { .fd = m->pipes[0], .events = POLLIN },
                         { .fd = m->pipes[1], .events = POLLIN },
                         { .fd = m->health.fd, .events = POLLIN },
+                        { .fd = m->pipes[0] >= 0 ? m->in : -1, .events = POLLIN },
                 };
-                int n = poll(p, 5, timeout_ms(m));
+                int n = poll(p, 6, timeout_ms(m));
 
                 if (n < 0 && errno != EINTR)
                         break;
@@ -677,6 +778,8 @@ loop(struct mon *m)
                                 pump(m, s);
                 if (n > 0 && p[4].revents)
                         mon_health_read(&m->health);
+                if (n > 0 && p[5].revents && m->in >= 0)
+                        relay_in(m);
                 if (n > 0 && p[0].revents)
                         on_signal(m);
                 if (n > 0 && p[1].revents && !m->done)
@@ -766,10 +869,10 @@ int
 monitor_run(const char *root, struct ctr *c, int attach, int interactive, struct err *err)
 {
         struct mon m = { .root = root, .c = c, .pipes = { -1, -1 }, .log_fd = -1, .sock = -1,
-                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 } };
+                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 }, .in = -1 };
         int r;
 
-        (void)interactive;
+        m.tty_in = attach && interactive;
         sbuf_init(&m.pend[0]);
         sbuf_init(&m.pend[1]);
         mon_health_init(&m.health, NULL);

@@ -302,6 +302,7 @@ set_process(struct mon_cfg *m, json_object *cfg)
         m->rt.cwd = mon_str(cfg, "WorkingDir");
         m->rt.user = mon_str(cfg, "User");
         m->rt.hostname = mon_str(cfg, "Hostname");
+        m->rt.tty = mon_int(cfg, "Tty") != 0;
 }
 
 static void

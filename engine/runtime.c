@@ -46,6 +46,7 @@ struct rt_container {
         pid_t pid;
         int pidfd;
         int sock;
+        int pty; /* master of the container's pty, -1 */
         char *memory_dir;
         int memory_v2;
         int reaped;
@@ -68,6 +69,7 @@ struct prep {
         char **env;
         int netns_fd;
         int socks[2];
+        int pty; /* from READY with cfg->tty */
         int owned; /* run_dir was free: a failure may clean it */
         struct rt_plan plan;
 };
@@ -104,6 +106,8 @@ prep_release(struct prep *p)
         for (int i = 0; i < 2; i++)
                 if (p->socks[i] >= 0)
                         close(p->socks[i]);
+        if (p->pty >= 0)
+                close(p->pty);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -463,6 +467,7 @@ fill_plan(struct prep *p)
         pl->nnp = cfg->no_new_privileges;
         pl->seccomp = p->bpf ? &p->fprog : NULL;
         pl->init = cfg->init;
+        pl->tty = cfg->tty;
         if (cfg->init && rt_proc_self_args(pl->args_area) < 0)
                 memset(pl->args_area, 0, sizeof(pl->args_area));
         pl->argv = cfg->argv;
@@ -574,8 +579,8 @@ spawn(struct prep *p, int *ret_pidfd, int *ret_in_v2)
         return (pid_t)pid;
 }
 
-static char *
-msg_text(const struct rt_msg *m)
+char *
+rt_msg_text(const struct rt_msg *m)
 {
         if (strcmp(m->what, "exec") == 0 && m->errnum == 0)
                 return xasprintf("exec: \"%s\": executable file not found in $PATH", m->detail);
@@ -645,14 +650,18 @@ handshake(struct prep *p, pid_t pid, int in_v2, struct err *err)
                 r = write_state(p, pid, err);
         if (r == 0 && !early)
                 r = send_byte(p->socks[0], 'g', err);
-        if (r == 0)
-                r = recv_msg(p->socks[0], &m, err);
+        if (r == 0) {
+                r = rt_msg_recv(p->socks[0], &m, &p->pty);
+                if (r < 0)
+                        return err_setf(err, r, "read from the container process: %s",
+                                        strerror(-r));
+        }
         if (r < 0)
                 return r;
         if (r == 0)
                 return err_setf(err, -ECHILD, "the container process exited during setup");
         if (m.kind == RT_MSG_ERROR) {
-                cleanup_free char *text = msg_text(&m);
+                cleanup_free char *text = rt_msg_text(&m);
 
                 return err_setf(err, m.errnum ? -m.errnum : -EIO, "%s", text);
         }
@@ -699,6 +708,7 @@ create(struct prep *p, struct rt_container **ret, struct err *err)
         c->pid = pid;
         c->pidfd = pidfd;
         c->sock = TAKE_FD(p->socks[0]);
+        c->pty = TAKE_FD(p->pty);
         mem = memory_dir(p, &c->memory_v2);
         c->memory_dir = mem ? xstrdup(mem) : NULL;
         *ret = c;
@@ -709,7 +719,7 @@ int
 rt_create(const struct rt_config *cfg, const char *run_dir, struct rt_container **ret,
           struct err *err)
 {
-        struct prep p = { .cfg = cfg, .netns_fd = -1, .socks = { -1, -1 } };
+        struct prep p = { .cfg = cfg, .netns_fd = -1, .socks = { -1, -1 }, .pty = -1 };
         int r;
 
         if (!rt_exe_is_protected())
@@ -751,7 +761,7 @@ rt_start(struct rt_container *c, int *ret_exit_code, struct err *err)
         if (ret_exit_code)
                 *ret_exit_code = m.exit_code ? m.exit_code : 125;
         {
-                cleanup_free char *text = msg_text(&m);
+                cleanup_free char *text = rt_msg_text(&m);
 
                 return err_setf(err, m.errnum ? -m.errnum : -ENOENT, "start container: %s", text);
         }
@@ -761,6 +771,12 @@ pid_t
 rt_container_pid(const struct rt_container *c)
 {
         return c->reaped ? 0 : c->pid;
+}
+
+int
+rt_container_take_pty(struct rt_container *c)
+{
+        return TAKE_FD(c->pty);
 }
 
 int
@@ -806,6 +822,8 @@ rt_container_free(struct rt_container *c)
                 close(c->sock);
         if (c->pidfd >= 0)
                 close(c->pidfd);
+        if (c->pty >= 0)
+                close(c->pty);
         free(c->run_dir);
         free(c->memory_dir);
         free(c);
@@ -912,6 +930,8 @@ rt_delete(const char *run_dir, struct err *err)
         if (r == -ENOENT)
                 err_clear(err); /* no state: nothing was started, only files to remove */
         if (r == 0) {
+                /* a frozen (paused) process would not act on SIGKILL until thawed */
+                rt_freeze_dirs(st.cgroups, 0, NULL);
                 stop_pid1(&st);
                 r = rt_cgroup_destroy(st.cgroups, err);
                 rt_state_release(&st);

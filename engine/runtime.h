@@ -111,6 +111,8 @@ struct rt_config {
         char *const *group_add; /* --group-add: names or gids */
         int init;               /* --init: a built-in PID 1 that reaps and forwards signals */
         int stdio[3];           /* fds to become 0, 1, 2; -1 = the caller's own */
+        int tty;                /* a pty of the container's /dev/pts as 0, 1, 2 instead (its
+                                 * controlling terminal); see rt_container_take_pty() */
 
         /* Identity and network. */
         const char *hostname; /* NULL = the first 12 characters of id */
@@ -176,6 +178,10 @@ int rt_start(struct rt_container *c, int *ret_exit_code, struct err *err);
 /* rt_container_pid: the container's PID 1 as seen from the caller; 0 once reaped. */
 pid_t rt_container_pid(const struct rt_container *c);
 
+/* rt_container_take_pty: the master side of the container's pty (cfg->tty), now owned by the
+ * caller; -1 without a pty or when already taken. */
+int rt_container_take_pty(struct rt_container *c);
+
 /* rt_container_pidfd: a pidfd of PID 1 (owned by c), for poll(2); -1 if unsupported. */
 int rt_container_pidfd(const struct rt_container *c);
 
@@ -212,6 +218,20 @@ int rt_state_running(const struct rt_state *st);
 /* rt_kill: send sig to the container's PID 1 (by run_dir). -ESRCH when it is not running. */
 int rt_kill(const char *run_dir, int sig, struct err *err);
 
+/* rt_freeze: pause (freeze 1) or unpause (0) every process of the container with the cgroup
+ * freezer (v1 freezer controller when there is one, else v2 cgroup.freeze), returning once
+ * the kernel reports it done. -ESRCH when not running, -ENOTSUP without a freezer,
+ * -ETIMEDOUT when it does not settle (a freeze is then undone). */
+int rt_freeze(const char *run_dir, int freeze, struct err *err);
+
+/* rt_frozen: 1 when the container's cgroup is frozen (or freezing), 0 when not, -errno. */
+int rt_frozen(const char *run_dir);
+
+/* rt_pids: the host pids of every process of the container (its cgroup.procs), sorted;
+ * *ret owned; at most RT_PIDS_MAX. */
+#define RT_PIDS_MAX 1000000
+int rt_pids(const char *run_dir, pid_t **ret, size_t *ret_n, struct err *err);
+
 /* rt_oom_killed: whether the container's memory cgroup saw an OOM kill (1/0). */
 int rt_oom_killed(const char *run_dir, struct err *err);
 
@@ -219,6 +239,48 @@ int rt_oom_killed(const char *run_dir, struct err *err);
  * the files rt_create() put in run_dir, then run_dir itself if empty. Safe to call at any
  * time, any number of times, from any process; a missing run_dir is success. */
 int rt_delete(const char *run_dir, struct err *err);
+
+/* ---- exec: runtime_exec.c ------------------------------------------------------------- */
+
+/* What `exec` runs in a running container. The privileges are the container's own (its
+ * capability set, seccomp profile and no-new-privileges), so pass the container's values. */
+struct rt_exec_config {
+        char *const *argv;    /* required; argv[0] is looked up in the container's PATH */
+        char *const *env;     /* the container's environment, then the exec's own (-e) */
+        const char *hostname; /* HOSTNAME of the environment */
+        const char *cwd;      /* absolute, must exist in the container; NULL = "/" */
+        const char *user;     /* user[:group] / uid[:gid] from the container's /etc files */
+        char *const *cap_add; /* the container's --cap-add / --cap-drop / --privileged */
+        char *const *cap_drop;
+        int privileged;
+        int exec_privileged;   /* exec --privileged: every capability */
+        const char *seccomp;   /* the container's: NULL = default, "unconfined", a file */
+        int no_new_privileges; /* the container's */
+        const char *cache_dir; /* compiled seccomp filters (see struct rt_config) */
+        int stdio[3];          /* fds that become 0, 1, 2 (ignored with tty) */
+        int tty;               /* a new pty of the container's /dev/pts as 0, 1, 2 */
+        unsigned short tty_rows, tty_cols; /* its size before the command starts; 0 = none */
+};
+
+/* The process rt_exec() started: a child of the caller (reap it with waitpid), PID in the
+ * container's pid namespace. */
+struct rt_exec_proc {
+        pid_t pid;
+        int pidfd; /* owned; -1 if unsupported */
+        int pty;   /* owned master side of the pty (tty), else -1 */
+};
+
+/* rt_exec: run cfg in the container of run_dir: the process joins its cgroups and its ipc,
+ * uts, net, cgroup, pid and mount namespaces, takes the user, capabilities, seccomp filter
+ * and no_new_privs, gets only fds 0, 1, 2, and execs. Needs rt_exe_protect() like
+ * rt_create(). On a failure to run the command *ret_exit_code (if given) is docker's: 127
+ * not found, 126 not executable or no such working directory, 125 anything else.
+ * Errors: -ESRCH when the container is not running, -EPERM when not protected. */
+int rt_exec(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_proc *ret,
+            int *ret_exit_code, struct err *err);
+
+/* rt_exec_proc_release: close the fds of p (the process keeps running). */
+void rt_exec_proc_release(struct rt_exec_proc *p);
 
 /* rt_exe_protect: make /proc/self/exe of this process a sealed in-memory copy of itself, so
  * that nothing a container does through /proc/PID/exe can reach the binary on disk

@@ -39,6 +39,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "engine/runtime_int.h"
 
@@ -543,6 +544,99 @@ exec_command(const struct child *c)
         fail(c, "exec", file, eacces ? EACCES : 0, eacces ? 126 : 127);
 }
 
+int
+rt_msg_send(int sock, const struct rt_msg *m, int fd)
+{
+        struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (fd >= 0) {
+                struct cmsghdr *c;
+
+                memset(&u, 0, sizeof(u));
+                mh.msg_control = u.buf;
+                mh.msg_controllen = sizeof(u.buf);
+                c = CMSG_FIRSTHDR(&mh);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &fd, sizeof(int));
+        }
+        return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+int
+rt_msg_recv(int sock, struct rt_msg *m, int *ret_fd)
+{
+        struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+        union {
+                char buf[CMSG_SPACE(sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c;
+        ssize_t n;
+
+        memset(m, 0, sizeof(*m));
+        *ret_fd = -1;
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return -errno;
+        c = CMSG_FIRSTHDR(&mh);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        m->what[sizeof(m->what) - 1] = m->detail[sizeof(m->detail) - 1] = '\0';
+        return n > 0;
+}
+
+int
+rt_pty_open(int *ret_slave)
+{
+        struct open_how how = { .flags = O_RDWR | O_NOCTTY | O_CLOEXEC,
+                                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+        int master = (int)syscall(SYS_openat2, AT_FDCWD, "/dev/pts/ptmx", &how, sizeof(how));
+        int unlock = 0, e;
+        struct stat sb;
+
+        if (master < 0)
+                return -errno;
+        if (fstat(master, &sb) < 0 || !S_ISCHR(sb.st_mode) || sb.st_rdev != makedev(5, 2))
+                e = ENOTTY;
+        else if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                e = errno;
+        else if ((*ret_slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+                e = errno;
+        else
+                return master;
+        close(master);
+        return -e;
+}
+
+/* setup_tty: the pty as stdio and controlling terminal (we lead our session); returns the
+ * master, which goes to the parent with READY. */
+static int
+setup_tty(const struct child *c)
+{
+        int slave = -1, master = rt_pty_open(&slave);
+
+        if (master < 0)
+                fail(c, "open a pty in", "/dev/pts", -master, 125);
+        if (ioctl(slave, TIOCSCTTY, 0) < 0)
+                fail(c, "set the controlling terminal", "", errno, 125);
+        for (int i = 0; i < 3; i++)
+                if (dup2(slave, i) < 0)
+                        fail(c, "set up stdio", "", errno, 125);
+        close(slave);
+        return master;
+}
+
 static void
 exec_from_init(const void *ctx)
 {
@@ -567,11 +661,22 @@ rt_child_run(const struct rt_plan *p)
                         fail(&c, "set rlimit", "", errno, 125);
         {
                 struct rt_msg m = { .kind = RT_MSG_READY };
+                int master = p->tty ? setup_tty(&c) : -1;
 
-                if (send(c.sock, &m, sizeof(m), MSG_NOSIGNAL) < 0)
+                if (rt_msg_send(c.sock, &m, master) < 0)
                         _exit(125);
+                if (master >= 0)
+                        close(master); /* the --init runs without an exec: not its to keep */
         }
         wait_byte(&c, 's');
+        rt_child_exec(p, c.sock);
+}
+
+void
+rt_child_exec(const struct rt_plan *p, int sock)
+{
+        struct child c = { .p = p, .sock = sock, .netns_fd = -1 };
+
         if (p->seccomp && !p->nnp)
                 install_seccomp(&c);
         drop_privileges(&c);

@@ -167,6 +167,9 @@ int rt_cgroup_create(const struct rt_cg_layout *l, char **dirs, const struct rt_
 int rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, pid_t pid,
                      struct err *err);
 
+/* rt_freeze_dirs: rt_freeze() on the cgroup dirs of a container (runtime_freeze.c). */
+int rt_freeze_dirs(char **dirs, int freeze, struct err *err);
+
 /* rt_cgroup_destroy: kill every process still in the dirs, wait for them and rmdir them.
  * Missing dirs are fine. */
 int rt_cgroup_destroy(char **dirs, struct err *err);
@@ -310,9 +313,26 @@ struct rt_msg {
         int32_t kind;
         int32_t errnum;    /* positive errno */
         int32_t exit_code; /* 125, 126, 127 for errors */
+        int32_t pid;       /* READY of an exec: the process started (as seen by the caller) */
         char what[96];     /* the step that failed: "mount", "exec", … */
         char detail[512];  /* a path or name */
 };
+
+/* rt_msg_send: send m on a sync socket, with fd (>= 0) as SCM_RIGHTS. Allocates nothing. */
+int rt_msg_send(int sock, const struct rt_msg *m, int fd);
+/* rt_msg_recv: 1 and *m (plus *ret_fd, close-on-exec, or -1) for a message, 0 at
+ * end-of-file, -errno. */
+int rt_msg_recv(int sock, struct rt_msg *m, int *ret_fd);
+
+/* rt_pty_open: a new pty of the devpts mounted at /dev/pts of our root (the container's):
+ * returns the master and sets *ret_slave (both close-on-exec). No symlink is followed and
+ * the node must be the ptmx (5:2), so nothing the container made there is opened instead.
+ * -errno on failure. Allocates nothing. */
+int rt_pty_open(int *ret_slave);
+
+/* rt_msg_text: the message an ERROR struct rt_msg stands for ("exec: \"x\": executable file
+ * not found in $PATH", "mount '/proc': Permission denied"). Owned. */
+char *rt_msg_text(const struct rt_msg *m);
 
 struct rt_sysctl_w {
         const char *path; /* relative to /proc/sys */
@@ -346,6 +366,7 @@ struct rt_plan {
         int nnp;
         const struct sock_fprog *seccomp; /* NULL = unconfined */
         int init;
+        int tty;                /* a new pty as 0, 1, 2; its master goes with READY */
         uintptr_t args_area[4]; /* the caller's argv and environ, wiped by the init */
 
         char *const *argv;
@@ -364,6 +385,12 @@ __attribute__((noreturn)) void rt_child_run(const struct rt_plan *p);
  * the caller and /proc/1/cmdline is readable in the container. */
 __attribute__((noreturn)) void rt_init_run(int sock, const uintptr_t args_area[4],
                                            void (*exec_fn)(const void *ctx), const void *ctx);
+
+/* rt_child_exec: the last steps of a container process, shared by the first one and exec'd
+ * ones: seccomp, capability bounding set, groups, uid/gid, capabilities, no_new_privs, umask
+ * 022, then execve of p->argv (or the --init). A failure is reported on sock; never
+ * returns; allocates nothing. */
+__attribute__((noreturn)) void rt_child_exec(const struct rt_plan *p, int sock);
 
 /* ---- state: runtime_state.c ------------------------------------------------------------ */
 

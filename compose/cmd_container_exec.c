@@ -1,0 +1,293 @@
+/* cmd_container_exec: `berth container exec [OPTIONS] CONTAINER COMMAND [ARG...]`.
+ *
+ * docker exec's flags: -i, -t, -d, -u, -w, -e, --env-file, --privileged. The process is
+ * started by the runtime (rt_exec: the container's namespaces, cgroups, capabilities,
+ * seccomp filter and no-new-privileges, its user and environment plus -e) as our own child,
+ * so we wait for it ourselves: no daemon and no monitor involved. Like container creation,
+ * this runs from a sealed copy of the binary (rt_exe_protect): the process is berth until it
+ * execs, inside the container's pid namespace.
+ *
+ * Without -t the process gets our stdin (with -i; /dev/null otherwise), stdout and stderr
+ * directly. With -t it gets a pty of the container's devpts; we relay it (terminal_relay) with
+ * our terminal in raw mode, window sizes following SIGWINCH. SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT we get are passed on to the process. Exit codes: the command's (128+signal when
+ * killed), 126/127 when it cannot be run, 125 for berth's own failures.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "base/alloc.h"
+#include "base/cleanup.h"
+#include "base/fs.h"
+#include "base/strv.h"
+#include "compose/container_int.h"
+#include "engine/jsonx.h"
+#include "engine/runtime.h"
+
+#define EXEC_ENV_FILE_MAX (1u << 20)
+
+struct exec_opts {
+        int interactive, tty, detach, privileged;
+        const char *user, *workdir;
+        char **env; /* -e and --env-file entries, in order */
+};
+
+enum { X_ENVFILE = 256, X_PRIV, X_DETACH_KEYS };
+
+/* env_add: "K=V" as is; a bare "K" takes our own value of K, or is dropped (docker). */
+static void
+env_add(struct cli_globals *g, char ***env, const char *s)
+{
+        size_t n = strlen(s);
+
+        if (strchr(s, '=')) {
+                strv_add(env, s);
+                return;
+        }
+        for (char **e = g->environ_; e && *e; e++)
+                if (strncmp(*e, s, n) == 0 && (*e)[n] == '=') {
+                        strv_add(env, *e);
+                        return;
+                }
+}
+
+static int
+env_file(struct cli_globals *g, char ***env, const char *path, struct err *err)
+{
+        cleanup_free char *buf = NULL;
+        cleanup_strv char **lines = NULL;
+        int r = fs_read_capped(path, EXEC_ENV_FILE_MAX, &buf, NULL, err);
+
+        if (r < 0)
+                return err_prefix(err, "--env-file");
+        lines = strv_split(buf, "\n");
+        strv_foreach(l, lines) {
+                size_t n = strlen(l);
+
+                if (n && l[n - 1] == '\r')
+                        l[n - 1] = 0;
+                if (l[0] && l[0] != '#')
+                        env_add(g, env, l);
+        }
+        return 0;
+}
+
+static int
+parse(struct cli_globals *g, struct exec_opts *o, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
+                { "detach", no_argument, NULL, 'd' },      { "user", required_argument, NULL, 'u' },
+                { "workdir", required_argument, NULL, 'w' }, { "env", required_argument, NULL, 'e' },
+                { "env-file", required_argument, NULL, X_ENVFILE },
+                { "privileged", no_argument, NULL, X_PRIV },
+                { "detach-keys", required_argument, NULL, X_DETACH_KEYS },
+                { 0 },
+        };
+        int c, r;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+itdu:w:e:", opts, NULL)) != -1) {
+                switch (c) {
+                case 'i': o->interactive = 1; break;
+                case 't': o->tty = 1; break;
+                case 'd': o->detach = 1; break;
+                case 'u': o->user = optarg; break;
+                case 'w': o->workdir = optarg; break;
+                case 'e': env_add(g, &o->env, optarg); break;
+                case X_PRIV: o->privileged = 1; break;
+                case X_ENVFILE:
+                        r = env_file(g, &o->env, optarg, err);
+                        if (r < 0)
+                                return r;
+                        break;
+                case X_DETACH_KEYS:
+                        return err_setf(err, -ENOTSUP, "--detach-keys is not available");
+                default:
+                        return err_setf(err, -EINVAL, "unknown flag '%s' for 'container exec'",
+                                        argv[optind - 1]);
+                }
+        }
+        if (argc - optind < 2)
+                return err_setf(err, -EINVAL,
+                                "'container exec' requires at least 2 arguments: CONTAINER COMMAND");
+        if (o->workdir && o->workdir[0] != '/')
+                return err_setf(err, -EINVAL, "the working directory '%s' is invalid, it needs to "
+                                "be an absolute path", o->workdir);
+        return optind;
+}
+
+/* check_running: docker's refusals for a stopped or paused container. */
+static int
+check_running(const struct ctr *c, struct err *err)
+{
+        json_object *st = NULL;
+        int r = ctr_state_read(c, &st, err), ok;
+
+        if (r < 0)
+                return r;
+        ok = cmd_container_alive(c, st) && jsonx_bool(st, "Running");
+        if (ok && jsonx_bool(st, "Paused"))
+                r = err_setf(err, -EBUSY, "container %s is paused, unpause the container before "
+                             "exec", c->id);
+        else if (!ok)
+                r = err_setf(err, -ESRCH, "container %s is not running", c->id);
+        json_object_put(st);
+        return r;
+}
+
+/* owned parts of the runtime config */
+struct exec_cfg {
+        struct rt_exec_config rt;
+        char **env, **cap_add, **cap_drop;
+        char *hostname, *cache;
+};
+
+static void
+exec_cfg_release(struct exec_cfg *x)
+{
+        strv_free(x->env);
+        strv_free(x->cap_add);
+        strv_free(x->cap_drop);
+        free(x->hostname);
+        free(x->cache);
+}
+
+static void
+build(struct cli_globals *g, const struct exec_opts *o, const struct ctr *c, char **cmd,
+      struct exec_cfg *x)
+{
+        json_object *hc = jsonx_get(c->config, "HostConfig");
+        const char *hn = jsonx_str(c->config, "Hostname");
+        const char *net = jsonx_str(hc, "NetworkMode");
+
+        x->env = jsonx_to_strv(jsonx_get(c->config, "Env"));
+        strv_foreach(e, o->env)
+                strv_add(&x->env, e);
+        x->cap_add = jsonx_to_strv(jsonx_get(hc, "CapAdd"));
+        x->cap_drop = jsonx_to_strv(jsonx_get(hc, "CapDrop"));
+        /* the container's hostname, as the runtime chose it (runtime.c) */
+        if (hn) {
+                x->hostname = xstrdup(hn);
+        } else if (net && strcmp(net, "host") == 0) {
+                x->hostname = xcalloc(1, 256);
+                gethostname(x->hostname, 255);
+        } else {
+                x->hostname = xstrndup(c->id, 12);
+        }
+        x->cache = xasprintf("%s/cache", g->root);
+        x->rt = (struct rt_exec_config){
+                .argv = cmd,
+                .env = x->env,
+                .hostname = x->hostname,
+                .cwd = o->workdir ? o->workdir : jsonx_str(c->config, "WorkingDir"),
+                .user = o->user ? o->user : jsonx_str(c->config, "User"),
+                .cap_add = x->cap_add,
+                .cap_drop = x->cap_drop,
+                .privileged = jsonx_bool(hc, "Privileged"),
+                .exec_privileged = o->privileged,
+                .seccomp = jsonx_str(hc, "Seccomp"),
+                .no_new_privileges = jsonx_bool(hc, "NoNewPrivileges"),
+                .cache_dir = x->cache,
+                .stdio = { -1, 1, 2 },
+                .tty = o->tty,
+        };
+}
+
+static int
+status_code(int status)
+{
+        return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+/* wait_plain: wait for the process, passing the signals we get on to it. */
+static int
+wait_plain(const struct rt_exec_proc *p, int sigfd)
+{
+        int status = 0;
+
+        for (;;) {
+                struct pollfd pf[2] = { { .fd = p->pidfd, .events = POLLIN },
+                                        { .fd = sigfd, .events = POLLIN } };
+                struct signalfd_siginfo si;
+
+                if (poll(pf, 2, -1) < 0 && errno != EINTR)
+                        break;
+                if (pf[0].revents)
+                        break;
+                if (pf[1].revents && read(sigfd, &si, sizeof(si)) == sizeof(si))
+                        syscall(SYS_pidfd_send_signal, p->pidfd, (int)si.ssi_signo, NULL, 0);
+        }
+        while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        return status_code(status);
+}
+
+static int
+run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char **cmd,
+         struct err *err)
+{
+        struct exec_cfg x = { 0 };
+        struct rt_exec_proc p;
+        cleanup_close int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        cleanup_close int sigfd = -1;
+        sigset_t set;
+        int code = 125, r;
+
+        build(g, o, c, cmd, &x);
+        if (o->tty)
+                cmd_container_tty_size(&x.rt.tty_rows, &x.rt.tty_cols);
+        x.rt.stdio[0] = o->interactive && !o->detach ? 0 : devnull;
+        if (o->detach)
+                x.rt.stdio[1] = x.rt.stdio[2] = devnull;
+        sigemptyset(&set);
+        for (int s = 0; s < 5; s++)
+                sigaddset(&set, (int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH }[s]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+        r = rt_exec(c->run_dir, &x.rt, &p, &code, err);
+        exec_cfg_release(&x);
+        if (r < 0)
+                return err_exit_code(err, code, err_prefix(err, "exec in container %s", c->name));
+        if (o->detach)
+                code = 0;
+        else if (o->tty)
+                code = cmd_container_tty_relay(p.pty, o->interactive, p.pidfd, sigfd, p.pid);
+        else
+                code = wait_plain(&p, sigfd);
+        rt_exec_proc_release(&p);
+        return code;
+}
+
+int
+cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        struct exec_opts o = { 0 };
+        struct ctr *c = NULL;
+        int first, r;
+
+        r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
+        if (r < 0)
+                return err_exit_code(err, 125, r);
+        first = parse(g, &o, argc, argv, err);
+        r = first < 0 ? first : ctr_open(g->root, g->run_root, argv[first], &c, err);
+        if (r >= 0)
+                r = check_running(c, err);
+        if (r >= 0)
+                r = run_exec(g, &o, c, argv + first + 1, err);
+        strv_free(o.env);
+        ctr_free(c);
+        return r < 0 && !err->exit_code ? err_exit_code(err, 125, r) : r;
+}
