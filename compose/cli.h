@@ -54,5 +54,11 @@ int cmd_compose_ps(struct cli_globals *g, int argc, char **argv, struct err *err
 int cmd_compose_ls(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_logs(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_images(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_exec(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_run(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_pause(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_unpause(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_top(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_cp(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -21,21 +21,27 @@ struct command {
 static const struct command commands[] = {
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
+        { "cp", cmd_compose_cp, "Copy files/folders between a service container and the local filesystem" },
         { "create", cmd_compose_create, "Creates containers for a service" },
         { "down", cmd_compose_down, "Stop and remove containers, networks" },
+        { "exec", cmd_compose_exec, "Execute a command in a running container" },
         { "image", cmd_image, "Manage images" },
         { "images", cmd_compose_images, "List images used by the created containers" },
         { "kill", cmd_compose_kill, "Force stop service containers" },
         { "logs", cmd_compose_logs, "View output from containers" },
         { "ls", cmd_compose_ls, "List running compose projects" },
         { "network", cmd_network, "Manage networks" },
+        { "pause", cmd_compose_pause, "Pause services" },
         { "port", cmd_compose_port, "Print the public port for a port binding" },
         { "ps", cmd_compose_ps, "List containers" },
         { "restart", cmd_compose_restart, "Restart service containers" },
         { "rm", cmd_compose_rm, "Removes stopped service containers" },
+        { "run", cmd_compose_run, "Run a one-off command on a service" },
         { "start", cmd_compose_start, "Start services" },
         { "stop", cmd_compose_stop, "Stop services" },
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
+        { "top", cmd_compose_top, "Display the running processes" },
+        { "unpause", cmd_compose_unpause, "Unpause services" },
         { "up", cmd_compose_up, "Create and start containers" },
         { "version", cmd_version, "Show the berth version information" },
         { "wait", cmd_compose_wait, "Block until containers of all (or specified) services stop" },
@@ -45,8 +51,7 @@ static const struct command commands[] = {
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
-        "build", "run",  "exec",  "pause",  "unpause", "top", "pull", "push",
-        "cp",   "login", "logout", "builder",
+        "build", "pull", "push", "login", "logout", "builder",
 };
 
 static char *g_root_alloc;
