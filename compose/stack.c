@@ -125,6 +125,10 @@ load_services(struct stack *s, char *const *selected, struct err *err)
                 if (r < 0)
                         return r;
                 svc->replicas = r;
+                if (r > 1 && node_map_get(e->val, "container_name"))
+                        return node_errf(err, node_map_get(e->val, "container_name"), -EINVAL,
+                                         "services.%s: can't set container_name and %s as "
+                                         "container name must be unique", e->key, e->key);
         }
         for (size_t i = 0; i < s->n_svcs; i++)
                 deps_of(s, &s->svcs[i]);

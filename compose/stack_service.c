@@ -224,8 +224,7 @@ add_stop(struct args *a, const struct node *n, struct err *err)
         if (!grace)
                 return 0;
         if (stack_duration_ns(grace, &ns, err) < 0)
-                return node_errf(err, node_map_get(n, "stop_grace_period"), -EINVAL,
-                                 "invalid stop_grace_period '%s'", grace);
+                return err_prefix(err, "service %s: stop_grace_period", a->svc->name);
         addf(a, "--stop-timeout", "%lld", (long long)((ns + 999999999) / 1000000000));
         return 0;
 }
@@ -328,8 +327,7 @@ health_ns(json_object *h, const char *key, const struct node *hc, const char *k,
         if (!v)
                 return 0;
         if (stack_duration_ns(v, &ns, err) < 0)
-                return node_errf(err, node_map_get(hc, k), -EINVAL, "invalid healthcheck %s '%s'",
-                                 k, v);
+                return err_prefix(err, "healthcheck %s", k);
         json_object_object_add(h, key, json_object_new_int64(ns));
         return 0;
 }
@@ -470,6 +468,10 @@ add_bind(struct args *a, const struct node *v, const char *src, const char *dst,
 
         if (create && node_get_bool(create, &mk, err) < 0)
                 return err->code;
+        if (bind && (node_map_get(bind, "propagation") || node_map_get(bind, "selinux") ||
+                     node_map_get(bind, "recursive")))
+                return node_errf(err, bind, -ENOTSUP, "service %s: bind propagation, selinux "
+                                 "and recursive options are not supported yet", a->svc->name);
         if (!fs_exists(src)) {
                 /* compose creates a missing bind source for the short syntax */
                 if (!mk)
@@ -500,6 +502,9 @@ add_volume(struct args *a, const struct node *v, struct err *err)
                 return err->code;
         if (vol && node_map_get(vol, "nocopy"))
                 node_get_bool(node_map_get(vol, "nocopy"), &nocopy, err);
+        if (vol && node_map_get(vol, "subpath"))
+                return node_errf(err, vol, -ENOTSUP, "service %s: volume subpath is not "
+                                 "supported yet", a->svc->name);
         if (!type || strcmp(type, "volume") == 0) {
                 if (!src)
                         add(a, "-v", dst);

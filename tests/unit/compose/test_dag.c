@@ -538,14 +538,14 @@ check_parallel(int max_parallel, int want_max)
         memset(c.sh, 0, sizeof(*c.sh));
         for (size_t i = 0; i < 8; i++) {
                 t[i] = (struct dag_task){ .name = "t" };
-                c.sleep_ms[i] = 150;
+                c.sleep_ms[i] = 250;
         }
         rec_open(&rec, &c);
         assert_int_equal(dag_execute(&run, &err), 0);
         rec_read(&rec);
         assert_true(c.sh->max_live <= want_max);
         assert_true(c.sh->max_live >= 1);
-        /* 8 tasks of 150 ms each overlap on any machine */
+        /* 8 tasks of 250 ms each overlap on any machine */
         if (want_max > 1)
                 assert_true(c.sh->max_live >= 2);
         assert_int_equal(c.sh->live, 0);
