@@ -910,7 +910,9 @@ monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct 
         if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
                 return err_setf(err, -errno, "connect to the monitor of %s: %s", c->name,
                                 strerror(errno));
-        if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0)
+        /* one send, without SIGPIPE: a monitor whose container just died may close early */
+        cleanup_free char *req = xasprintf("%s\n", line);
+        if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
                 return err_setf(err, -errno, "talk to the monitor of %s: %s", c->name,
                                 strerror(errno));
         while ((n = read(fd, buf, sizeof(buf))) > 0 && sb.len < CTR_JSON_MAX) {
