@@ -24,6 +24,19 @@ b create 2>/dev/null || fail "create"
 [ "$(b ps -aq | wc -l)" = 2 ] && [ -z "$(b ps -q)" ] || fail "after create: $(b ps -a)"
 b ps -a | grep -q "t5-db-1 .*Created" || fail "status after create: $(b ps -a)"
 
+say "progress views: tty (live, under script(1)), json, quiet"
+if command -v script >/dev/null; then
+	(cd "$P" && script -qc "$BERTH --root $ROOT start" /dev/null) >"$T/tty" 2>&1 || fail "start under a tty"
+	grep -q '\[+\] Running 2/2' "$T/tty" || fail "no live view header: $(cat -v "$T/tty" | tail -3)"
+	b stop -t 0 2>/dev/null
+fi
+b --progress json start 2>"$T/json" || fail "start --progress json"
+grep -q '^{"id":"Container t5-db-1","status":"Started"}$' "$T/json" || fail "json progress: $(cat "$T/json")"
+b stop -t 0 2>/dev/null
+b --progress quiet start 2>"$T/quiet" || fail "start --progress quiet"
+[ ! -s "$T/quiet" ] || fail "quiet progress printed: $(cat "$T/quiet")"
+b stop -t 0 2>/dev/null
+
 say "start, stop, restart"
 b start 2>/dev/null || fail "start"
 [ "$(b ps -q | wc -l)" = 2 ] || fail "after start: $(b ps -a)"
