@@ -215,6 +215,98 @@ ctr_list(const char *root, char ***ret_ids, struct err *err)
         return (int)n;
 }
 
+/* ---- the name index ------------------------------------------------------------------------
+ * <root>/containers/.names/<name> is a symlink to the id that has the name: lookups and the
+ * uniqueness check by name are one readlink instead of a parse of every config.json. It is
+ * written under the containers lock at create and removed at ctr_remove; a link whose
+ * container has gone (a crash between the two) is stale and counts as absent. A root made
+ * before the index existed gets it built from the records on first use (.names/.complete). */
+
+static char *
+names_dir(const char *root)
+{
+        return xasprintf("%s/containers/.names", root);
+}
+
+/* index_get: the id the index gives name (verified against the record), else 0. */
+static int
+index_get(const char *root, const char *run_root, const char *name, char ret[65])
+{
+        cleanup_free char *dir = names_dir(root);
+        cleanup_free char *link = NULL;
+        struct err e = { 0 };
+        struct ctr *c;
+        ssize_t n;
+        char id[CTR_ID_LEN + 2];
+
+        if (!ctr_name_valid(name))
+                return 0;
+        link = xasprintf("%s/%s", dir, name);
+        n = readlink(link, id, sizeof(id) - 1);
+        if (n != CTR_ID_LEN)
+                return 0;
+        id[n] = 0;
+        c = ctr_load(root, run_root, id, &e);
+        if (!c || strcmp(c->name, name) != 0) {
+                ctr_free(c);
+                return 0;
+        }
+        ctr_free(c);
+        memcpy(ret, id, CTR_ID_LEN + 1);
+        return 1;
+}
+
+/* index_complete: the index covers every record (built now when the root predates it). */
+static int
+index_complete(const char *root, const char *run_root, char **ids)
+{
+        cleanup_free char *dir = names_dir(root);
+        cleanup_free char *mark = xasprintf("%s/.complete", dir);
+        struct err e = { 0 };
+
+        if (fs_exists(mark))
+                return 1;
+        if (fs_mkdir_p(dir, 0700, &e) < 0)
+                return 0;
+        strv_foreach(id, ids) {
+                struct ctr *c = ctr_load(root, run_root, id, &e);
+                cleanup_free char *link = c ? xasprintf("%s/%s", dir, c->name) : NULL;
+                if (link && symlink(id, link) < 0 && errno == EEXIST) {
+                        unlink(link);
+                        if (symlink(id, link) < 0) {
+                                /* best effort: the scan remains the fallback */
+                        }
+                }
+                ctr_free(c);
+        }
+        return fs_write_atomic(mark, "", 0, 0600, &e) == 0;
+}
+
+static void
+index_put(const char *root, const char *name, const char *id)
+{
+        cleanup_free char *dir = names_dir(root);
+        cleanup_free char *link = xasprintf("%s/%s", dir, name);
+        struct err e = { 0 };
+
+        unlink(link);
+        if (fs_mkdir_p(dir, 0700, &e) < 0 || symlink(id, link) < 0) {
+                /* a missing link only makes lookups of this name fall back to a scan */
+        }
+}
+
+static void
+index_drop(const char *root, const char *name, const char *id)
+{
+        cleanup_free char *dir = names_dir(root);
+        cleanup_free char *link = xasprintf("%s/%s", dir, name);
+        char have[CTR_ID_LEN + 2];
+        ssize_t n = readlink(link, have, sizeof(have) - 1);
+
+        if (n == CTR_ID_LEN && memcmp(have, id, CTR_ID_LEN) == 0)
+                unlink(link);
+}
+
 /* find: the id ref means among ids (name match first, like docker, then id, then prefix). */
 static int
 find(const char *root, const char *run_root, char **ids, const char *ref, char ret[65],
@@ -223,9 +315,14 @@ find(const char *root, const char *run_root, char **ids, const char *ref, char r
         const char *want = ref[0] == '/' ? ref + 1 : ref;
         const char *hit = NULL;
         size_t n = strlen(ref);
+        cleanup_free char *mark = xasprintf("%s/containers/.names/.complete", root);
 
+        if (index_get(root, run_root, want, ret))
+                return 0;
         strv_foreach(id, ids) {
                 struct err e = { 0 };
+                if (fs_exists(mark))
+                        break; /* the index is complete: no record has this name */
                 struct ctr *c = ctr_load(root, run_root, id, &e);
                 int same = c && strcmp(c->name, want) == 0;
                 ctr_free(c);
@@ -271,6 +368,10 @@ ctr_open(const char *root, const char *run_root, const char *ref, struct ctr **r
 static int
 name_taken(const char *root, const char *run_root, char **ids, const char *name)
 {
+        char found[CTR_ID_LEN + 1];
+
+        if (index_complete(root, run_root, ids))
+                return index_get(root, run_root, name, found);
         strv_foreach(id, ids) {
                 struct err e = { 0 };
                 struct ctr *c = ctr_load(root, run_root, id, &e);
@@ -388,6 +489,7 @@ ctr_create(const char *root, const char *run_root, const char *name, json_object
                 ctr_free(c);
                 return r;
         }
+        index_put(root, c->name, c->id);
         c->config = json_object_get(config);
         *ret = c;
         return 0;
@@ -482,6 +584,7 @@ ctr_remove(const struct ctr *c, struct err *err)
         /* config.json first: from here on the container no longer exists for lookups */
         if (unlink(cfg) < 0 && errno != ENOENT)
                 return err_setf(err, -errno, "remove '%s': %s", cfg, strerror(errno));
+        index_drop(root, c->name, c->id);
         pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0)
                 return err_setf(err, -errno, "open '%s': %s", parent, strerror(errno));

@@ -2,6 +2,8 @@
  *
  *   <root>/containers/.lock              flock: held exclusively around id/name allocation and
  *                                        removal, so two creates never take the same name
+ *   <root>/containers/.names/<name>      symlink to the id with that name (the name index;
+ *                                        lookups by name need no scan of the records)
  *   <root>/containers/<id>/config.json   what the container runs (written once, at create)
  *   <root>/containers/<id>/state.json    status, pids, exit code, times, health (rewritten
  *                                        atomically by the monitor and the CLI)

@@ -27,7 +27,7 @@ links_before=$(our_links)
 
 leftovers() {
 	if [ -d "$ROOT/containers" ]; then
-		n=$(find "$ROOT/containers" -mindepth 1 -maxdepth 1 -type d | wc -l)
+		n=$(find "$ROOT/containers" -mindepth 1 -maxdepth 1 -type d -regex '.*/[0-9a-f]\{64\}' | wc -l)
 		[ "$n" = 0 ] || echo "containers left: $n"
 	fi
 	[ -z "$(ls "$ROOT/networks" 2>/dev/null)" ] || echo "networks left: $(ls "$ROOT/networks")"
