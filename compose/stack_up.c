@@ -85,37 +85,76 @@ dep_state(const struct stack_ctr *sc, enum dep_condition cond, const char *svc, 
         return health && strcmp(health, "healthy") == 0;
 }
 
+/* dep_ctrs: the dependency's containers as they are now, found by their names (the name
+ * index makes that cheap; other tasks create them while we wait). */
+static size_t
+dep_ctrs(struct stack *s, const struct stack_service *dep, struct stack_ctr *out, size_t max)
+{
+        size_t n = 0;
+
+        for (int k = 1; k <= dep->replicas && n < max; k++) {
+                cleanup_free char *name = stack_ctr_name(s, dep, k);
+                struct stack_ctr *sc = &out[n];
+                struct err e = { 0 };
+                *sc = (struct stack_ctr){ 0 };
+                if (ctr_open(s->g->root, s->g->run_root, name, &sc->c, &e) < 0)
+                        continue;
+                if (ctr_state_read(sc->c, &sc->state, &e) < 0)
+                        sc->state = json_object_new_object();
+                sc->running = cmd_container_alive(sc->c, sc->state);
+                n++;
+        }
+        return n;
+}
+
+static void
+dep_ctrs_release(struct stack_ctr *v, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                ctr_free(v[i].c);
+                json_object_put(v[i].state);
+        }
+}
+
+/* dep_round: 1 when all n satisfy the condition, 0 not yet, -errno on failure. */
+static int
+dep_round(struct stack_ctr *cs, size_t n, const struct stack_dep *d, const char *svc,
+          bool *said, int events, struct err *err)
+{
+        int all = n > 0;
+
+        for (size_t i = 0; i < n && all == 1; i++) {
+                if (!*said)
+                        dag_event(events, "Container %s\tWaiting", cs[i].c->name);
+                all = dep_state(&cs[i], d->cond, svc, err);
+        }
+        *said = *said || n > 0;
+        for (size_t i = 0; all == 1 && i < n; i++)
+                dag_event(events, "Container %s\t%s", cs[i].c->name,
+                          d->cond == DEP_HEALTHY ? "Healthy" : "Exited");
+        return all;
+}
+
 /* wait_dep: until every container of dependency d satisfies its condition. */
 static int
 wait_dep(struct stack *s, const struct stack_dep *d, int events, struct err *err)
 {
         const struct stack_service *dep = &s->svcs[d->svc];
+        size_t max = (size_t)dep->replicas;
+        cleanup_free struct stack_ctr *cs = NULL;
         bool said = false;
 
         if (d->cond == DEP_STARTED || !dep->selected || dep->replicas == 0)
                 return 0;
+        cs = xcalloc(max, sizeof(*cs));
         for (;;) {
-                cleanup_free struct stack_ctr **cs = NULL;
-                int r = stack_refresh(s, err), all = 1;
-                if (r < 0)
-                        return r;
-                cs = stack_ctrs_of(s, dep->name);
-                for (size_t i = 0; cs[i] && all == 1; i++) {
-                        if (!said)
-                                dag_event(events, "Container %s\tWaiting", cs[i]->c->name);
-                        all = dep_state(cs[i], d->cond, dep->name, err);
-                }
-                said = true;
+                size_t n = dep_ctrs(s, dep, cs, max);
+                int all = dep_round(cs, n, d, dep->name, &said, events, err);
+                dep_ctrs_release(cs, n);
                 if (all < 0 && !d->required)
                         return 0;
-                if (all < 0)
-                        return all;
-                if (all == 1 && cs[0]) {
-                        for (size_t i = 0; cs[i]; i++)
-                                dag_event(events, "Container %s\t%s", cs[i]->c->name,
-                                          d->cond == DEP_HEALTHY ? "Healthy" : "Exited");
-                        return 0;
-                }
+                if (all != 0)
+                        return all < 0 ? all : 0;
                 nap();
         }
 }
@@ -278,8 +317,8 @@ stack_up_task(size_t i, void *ctx, int events, struct err *err)
                 restart |= svc->deps[k].restart && u->recreated[svc->deps[k].svc];
         for (size_t k = 0; k < svc->n_deps && r == 0 && !u->o->no_start; k++)
                 r = wait_dep(s, &svc->deps[k], events, err);
-        if (r == 0)
-                r = stack_refresh(s, err);
+        /* the snapshot the parent took is current for this service's own containers: only
+         * this task changes them while the project is locked */
         if (r == 0)
                 r = converge(s, svc, u->o, restart, events, err);
         return r;
