@@ -41,6 +41,7 @@ leftovers() {
 cleanup() {
 	rc=$?
 	set +e
+	ids=$(ls "$ROOT/containers" 2>/dev/null | grep -E '^[0-9a-f]{64}$')
 	if [ -f "$P/compose.yaml" ]; then
 		b down -v -t 1 --remove-orphans >/dev/null 2>&1
 	fi
@@ -51,6 +52,10 @@ cleanup() {
 		"$BERTH" --root "$ROOT" network rm "$n" >/dev/null 2>&1
 	done
 	left=$(leftovers)
+	for id in $ids; do
+		cg=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null)
+		[ -z "$cg" ] || left="$left cgroup left: $cg"
+	done
 	if [ -n "$left" ]; then
 		echo "FAIL: left behind:" >&2
 		echo "$left" >&2
