@@ -18,7 +18,14 @@ mkdir -p "$P"
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 say() { echo "== $*"; }
-b() { (cd "$P" && "$BERTH" --root "$ROOT" "$@"); }
+# b ARGS: berth on the private root from the project dir; remembers every container id seen
+# so that the final check can look for their cgroups after they are gone
+b() {
+	_rc=0
+	(cd "$P" && "$BERTH" --root "$ROOT" "$@") || _rc=$?
+	ls "$ROOT/containers" 2>/dev/null | grep -E '^[0-9a-f]{64}$' >>"$T/ids.seen" || true
+	return $_rc
+}
 
 # berth's bridges (berth-*) and host-side veths (bv*): none of ours may remain (the count is
 # only exact when no other berth test runs at the same time, as under ctest's RUN_SERIAL)
@@ -41,7 +48,7 @@ leftovers() {
 cleanup() {
 	rc=$?
 	set +e
-	ids=$(ls "$ROOT/containers" 2>/dev/null | grep -E '^[0-9a-f]{64}$')
+	ids=$( (cat "$T/ids.seen"; ls "$ROOT/containers") 2>/dev/null | grep -E '^[0-9a-f]{64}$' | sort -u)
 	if [ -f "$P/compose.yaml" ]; then
 		b down -v -t 1 --remove-orphans >/dev/null 2>&1
 	fi
