@@ -19,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "builder", cmd_builder, "Manage builds (prune the build cache)" },
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
         { "image", cmd_image, "Manage images" },
@@ -33,7 +34,7 @@ static const char *const not_yet[] = {
         "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
         "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
         "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "volume",
-        "login",   "logout",  "builder",
+        "login",   "logout",
 };
 
 static char *g_root_alloc;
