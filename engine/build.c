@@ -137,14 +137,17 @@ build_from_img(struct build *b, const char *from, int from_stage, struct build_i
 static int
 build_prepare(struct build *b, struct err *err)
 {
-        cleanup_free char *text = NULL;
+        cleanup_free char *text = NULL, *name = NULL;
         struct env args;
         size_t len;
         int r = read_dockerfile(b->o, &text, &len, err);
 
         if (r < 0)
                 return err_prefix(err, "read the Dockerfile");
-        r = dockerfile_parse(NULL, text, len, NULL, &b->df, err);
+        name = b->o->dockerfile_path && strcmp(b->o->dockerfile_path, "-")
+                       ? path_basename(b->o->dockerfile_path)
+                       : NULL;
+        r = dockerfile_parse(name, text, len, NULL, &b->df, err);
         if (r < 0)
                 return r;
         build_args_env(b->o, &args);

@@ -51,6 +51,9 @@ ctx_included(const struct copy_job *j, const char *rel)
                 return false;
         if (j->excl && dockerignore_excluded(j->excl, rel, &ex, NULL) == 0 && ex)
                 return false;
+        if (j->excl && j->base_len && strlen(rel) > j->base_len &&
+            dockerignore_excluded(j->excl, rel + j->base_len, &ex, NULL) == 0 && ex)
+                return false;
         return true;
 }
 
@@ -172,7 +175,7 @@ copy_file_source(const struct copy_job *j, const struct dfstage_step *st, const 
 }
 
 static int
-copy_source(const struct copy_job *j, const struct dfstage_step *st, const char *rel,
+copy_source(struct copy_job *j, const struct dfstage_step *st, const char *rel,
             bool dest_dir, struct err *err)
 {
         cleanup_close int fd = open_src(j, rel, O_RDONLY, err);
@@ -188,6 +191,7 @@ copy_source(const struct copy_job *j, const struct dfstage_step *st, const char 
                 cleanup_free char *t = st->parents && *rel ? path_join(dest, rel) : xstrdup(dest);
                 cleanup_close int dfd = copy_mkdir_p(j, t, err);
 
+                j->base_len = *rel ? strlen(rel) + 1 : 0;
                 return dfd < 0 ? dfd : copy_contents(j, fd, rel, dfd, err);
         }
         if (st->cmd == DF_ADD && st->unpack != 0 && S_ISREG(sb.st_mode) && is_archive(fd))
@@ -254,7 +258,7 @@ make_workdir(const struct copy_job *j, const struct dfstage_step *st, struct err
 }
 
 static int
-copy_all(const struct copy_job *j, const struct dfstage_step *st, struct err *err)
+copy_all(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 {
         cleanup_strv char **rels = NULL;
         bool dir;

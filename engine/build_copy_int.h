@@ -17,6 +17,8 @@ struct copy_job {
         int chmod;           /* --chmod bits, -1 = keep the source's */
         const struct context *ctx;  /* source is the context: only its entries are copied */
         struct dockerignore *excl;  /* --exclude patterns, NULL = none */
+        size_t base_len;            /* --exclude also matches paths relative to the source
+                                     * being copied: rel + base_len */
         /* whether rel (relative to the source root) is copied (NULL: everything is) */
         bool (*included)(const struct copy_job *j, const char *rel);
 };

@@ -87,7 +87,8 @@ build_history_add(struct build_img *im, const char *created, const char *created
         if (empty_layer)
                 json_object_object_add(h, "empty_layer", json_object_new_boolean(1));
         json_object_array_add(im->history, h);
-        snprintf(im->created, sizeof(im->created), "%s", created);
+        if (created != im->created)
+                snprintf(im->created, sizeof(im->created), "%s", created);
 }
 
 static json_object *

@@ -29,9 +29,16 @@ step_title(const struct build *b, const struct dfstage_stage *sg, size_t k)
         const struct dfstage_step *st = &sg->steps[k];
         const struct df_instr *in = st->line ? instr_at(b->df, st->line) : NULL;
         cleanup_free char *stage = sg->name ? xstrdup(sg->name) : xasprintf("stage-%zu", sg->index);
-        cleanup_free char *text = in ? xstrdup(in->original) : xstrdup(st->canon);
-        char *nl = strchr(text, '\n');
+        cleanup_free char *text = in ? xstrdup(in->original) : NULL;
+        char *nl;
 
+        if (!text) { /* an ONBUILD trigger: no line of its own */
+                cleanup_strv char **sh = strv_split("/bin/sh -c", " ");
+                cleanup_free char *by = build_created_by(st, sh);
+
+                text = xasprintf("%s %s", dockerfile_cmd_name(st->cmd), by);
+        }
+        nl = strchr(text, '\n');
         if (nl)
                 *nl = '\0';
         return xasprintf("[%s %zu/%zu] %s%s", stage, k + 1, sg->nsteps, st->onbuild ? "ONBUILD " : "",
