@@ -170,6 +170,7 @@ build_release(struct build *b)
         if (b->tmp)
                 build_rm(b->tmp, NULL);
         free(b->tmp);
+        free(b->url_dir);
         for (size_t i = 0; b->plan && i < b->plan->n; i++)
                 build_img_release(&b->results[i]);
         free(b->results);

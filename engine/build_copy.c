@@ -11,7 +11,8 @@
  * destination ending in '/' mean a directory destination; wildcards (Go's filepath.Match)
  * in the last component; a context source must be in the context (.dockerignore applies);
  * ADD extracts a local tar archive (plain, gzip, bzip2, xz, zstd) into the destination
- * unless --unpack=false. ADD of a URL is refused.
+ * unless --unpack=false. ADD of URLs copies what build_fetch.c downloaded (mode 0600 unless
+ * --chmod, never extracted).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ struct copy_plan {
         char *dst_mnt, *src_mnt; /* mount points; src_mnt NULL for the context */
         char *dst_opts;          /* overlay options of the destination */
         char **src_lowers;       /* the --from view's layers */
+        const char *src_dir;     /* a plain source dir (ADD <url> downloads), else NULL */
         const char *ctx_root;
 };
 
@@ -354,8 +356,9 @@ child_copy(const struct copy_child *c, struct err *err)
         if (r < 0)
                 return r;
         j.rootfd = open(p->dst_mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        j.srcfd = open(p->src_mnt ? p->src_mnt : p->ctx_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        j.ctx = p->src_mnt ? NULL : c->ctx;
+        j.srcfd = open(p->src_mnt ? p->src_mnt : p->src_dir ? p->src_dir : p->ctx_root,
+                       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        j.ctx = p->src_mnt || p->src_dir ? NULL : c->ctx;
         if (j.rootfd < 0 || j.srcfd < 0)
                 return err_setf(err, -errno, "open the copy roots: %s", strerror(errno));
         r = job_flags(&j, p->st, err);
@@ -401,10 +404,18 @@ run_child(const struct copy_child *c, struct err *err)
                         "%s", msg[0] ? msg : "the copy failed");
 }
 
-static bool
-is_url(const char *s)
+/* url_step: the ADD <url> step as a copy of its downloads */
+static struct dfstage_step
+url_step(const struct dfstage_step *st, char ***names)
 {
-        return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "git@", 4);
+        struct dfstage_step u = *st;
+
+        strv_foreach(src, st->srcs)
+                strv_push(names, build_url_name(src));
+        u.srcs = *names;
+        u.unpack = 0;
+        u.chmod = st->chmod ? st->chmod : (char *)"600";
+        return u;
 }
 
 int
@@ -414,14 +425,17 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
         cleanup_free char *upper = NULL, *work = NULL;
         cleanup_strv char **lowers = build_img_lowers(b->s, im);
         struct build_img from = { 0 };
+        cleanup_strv char **names = NULL;
+        struct dfstage_step u;
         struct copy_plan p = { .st = st, .ctx_root = b->ctx ? b->ctx->root : "/nonexistent" };
         struct copy_child c = { .p = &p, .ctx = b->ctx };
         int r = 0;
 
-        strv_foreach(src, st->srcs)
-                if (is_url(src))
-                        return err_setf(err, -ENOTSUP, "ADD %s: downloading URLs is not supported "
-                                        "by this builder", src);
+        if (st->cmd == DF_ADD && b->url_dir && st->srcs && build_is_url(st->srcs[0])) {
+                u = url_step(st, &names);
+                p.st = &u;
+                p.src_dir = b->url_dir;
+        }
         if (st->from)
                 r = build_from_img(b, st->from, st->from_stage, &from, err);
         if (r == 0)

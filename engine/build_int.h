@@ -67,7 +67,7 @@ struct build {
         char *tmp;       /* <root>/layers/.build-<unique>: upper and work dirs of this build */
         unsigned seq;    /* names in tmp */
         int64_t epoch;   /* o->epoch */
-        char *secrets_json; /* {"id": "path"} of --secret, for RUN mounts */
+        char *url_dir;   /* the downloads of the ADD <url> step being executed, else NULL */
 };
 
 /* ---- build_state.c: cache records, history, the final image ---- */
@@ -136,6 +136,17 @@ int build_exec_run(struct build *b, const struct dfstage_step *st, struct build_
 
 int build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img *im,
                     struct err *err);
+
+/* ---- build_fetch.c: ADD <url> ---- */
+
+bool build_is_url(const char *s);
+/* build_url_name: the file name of a download: the URL path's last component (owned), or
+ * NULL when there is none. */
+char *build_url_name(const char *url);
+/* build_fetch_urls: download the sources of an ADD step (all URLs) into a new dir in b->tmp
+ * (*ret_dir, owned), checking --checksum; ret_key gets a digest of what was downloaded. */
+int build_fetch_urls(struct build *b, const struct dfstage_step *st, char **ret_dir,
+                     char ret_key[DIGEST_STR_SIZE], struct err *err);
 
 /* ---- build_progress.c ---- */
 

@@ -92,6 +92,32 @@ mount_froms(struct build *b, const struct dfstage_step *st, char out[CACHEKEY_SI
         return r;
 }
 
+static bool
+has_url(const struct dfstage_step *st)
+{
+        strv_foreach(src, st->srcs)
+                if (build_is_url(src))
+                        return true;
+        return false;
+}
+
+/* url_key: ADD <url>: download first, the content is part of the key */
+static int
+url_key(struct build *b, const struct dfstage_step *st, char key[CACHEKEY_SIZE], struct err *err)
+{
+        char got[DIGEST_STR_SIZE], k[CACHEKEY_SIZE];
+        struct cachekey_input in = { .parent = k, .instruction = got };
+        int r;
+
+        free(b->url_dir);
+        b->url_dir = NULL;
+        r = build_fetch_urls(b, st, &b->url_dir, got, err);
+        if (r < 0)
+                return r;
+        memcpy(k, key, CACHEKEY_SIZE);
+        return cachekey_compute(&in, key, err);
+}
+
 static int
 step_key(struct build *b, const struct dfstage_step *st, const struct build_img *im,
          char key[CACHEKEY_SIZE], struct err *err)
@@ -111,7 +137,10 @@ step_key(struct build *b, const struct dfstage_step *st, const struct build_img 
                 in.parent = from;
                 return r < 0 ? r : cachekey_compute(&in, key, err);
         }
-        return cachekey_step(st, im->key, ctx, from[0] ? from : NULL, key, err);
+        r = cachekey_step(st, im->key, ctx, from[0] ? from : NULL, key, err);
+        if (r == 0 && st->cmd == DF_ADD && has_url(st))
+                r = url_key(b, st, key, err);
+        return r;
 }
 
 static int
