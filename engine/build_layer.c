@@ -179,7 +179,7 @@ build_created_by(const struct dfstage_step *st, char *const *shell)
 
                 sbuf_addf(&sb, "%s %s in %s ", name, srcs ? srcs : "", st->dest);
         } else if (st->cmd == DF_WORKDIR)
-                sbuf_addf(&sb, "WORKDIR %s", words ? words : "");
+                sbuf_addf(&sb, "WORKDIR %s", w && w[0] ? w[0] : "");
         else if (st->cmd == DF_CMD || st->cmd == DF_ENTRYPOINT) {
                 sbuf_addf(&sb, " %s ", name);
                 add_quoted(&sb, w);
