@@ -117,7 +117,8 @@ parse_mount(const char *spec, struct mount_opts *m, struct err *err)
         }
         if (!m->type)
                 m->type = xstrdup("bind");
-        if (!m->target && strcmp(m->type, "secret") != 0)
+        if (!m->target && (!strcmp(m->type, "bind") || !strcmp(m->type, "cache") ||
+                           !strcmp(m->type, "tmpfs")))
                 return err_setf(err, -EINVAL, "--mount %s: target is required", spec);
         return 0;
 }
