@@ -116,13 +116,17 @@ test_build_mount__bad_values(void **state)
 
         assert_int_equal(add(f, "type=ssh", &o, &m, &err), -ENOTSUP);
         json_object_put(o);
+        err_clear(&err);
         assert_int_equal(add(f, "type=cache,target=/c,colour=red", &o, &m, &err), -EINVAL);
         assert_non_null(strstr(err.msg, "colour"));
         json_object_put(o);
+        err_clear(&err);
         assert_int_equal(add(f, "type=cache", &o, &m, &err), -EINVAL);
         json_object_put(o);
+        err_clear(&err);
         assert_int_equal(add(f, "type=cache,target=/c,sharing=weird", &o, &m, &err), -EINVAL);
         json_object_put(o);
+        err_clear(&err);
         assert_int_equal(add(f, "type=secret,id=absent,required", &o, &m, &err), -ENOENT);
         json_object_put(o);
         assert_int_equal(add(f, "type=secret,id=absent", &o, &m, NULL), 0); /* optional */
