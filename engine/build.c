@@ -252,7 +252,6 @@ build_prune(const char *root, struct build_prune_report *ret, struct err *err)
         struct store *s = NULL;
         struct store_gc_report gc = { 0 };
         int r = store_open(root, &s, err);
-        cleanup_strv char **names = NULL;
 
         *ret = (struct build_prune_report){ 0 };
         if (r < 0)

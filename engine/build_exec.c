@@ -273,7 +273,6 @@ build_exec_run(struct build *b, const struct dfstage_step *st, struct build_img 
 {
         cleanup_free char *upper = NULL, *work = NULL, *spec = NULL;
         cleanup_strv char **lowers = build_img_lowers(b->s, im);
-        cleanup_strv char **targets = NULL;
         struct build_mounts mnt = { 0 };
         char id[32];
         json_object *o;
