@@ -207,11 +207,8 @@ check_opts(const struct build_opts *o, struct err *err)
 static int
 build_all(struct build *b, char ret_id[DIGEST_STR_SIZE], struct err *err)
 {
-        int r = 0;
+        int r = build_stages(b, err);
 
-        for (size_t i = 0; r == 0 && i < b->plan->n; i++)
-                if (b->plan->stages[i].reachable)
-                        r = build_stage(b, i, err);
         if (r == 0)
                 r = build_commit_image(b, &b->plan->stages[b->plan->target],
                                        &b->results[b->plan->target], ret_id, err);

@@ -79,10 +79,16 @@ void build_now(const struct build *b, char out[64]);
 int build_cache_get(struct build *b, const char *key, struct build_img *im, struct err *err);
 /* build_cache_put: record im (its layers are in the store) under key. */
 int build_cache_put(struct build *b, const char *key, const struct build_img *im, struct err *err);
+/* build_img_save, build_img_load: a state as a file (a stage built in a child process). */
+int build_img_save(const struct build_img *im, const char *path, struct err *err);
+int build_img_load(const char *path, struct build_img *ret, struct err *err);
 /* build_cache_drop: remove every build cache record of s; *ret_n gets how many. */
 int build_cache_drop(struct store *s, size_t *ret_n, struct err *err);
 /* build_stage: build stage idx of the plan into b->results[idx]. */
 int build_stage(struct build *b, size_t idx, struct err *err);
+/* build_stages: every stage the target needs; independent ones in parallel
+ * (build_parallel.c). */
+int build_stages(struct build *b, struct err *err);
 /* build_history_add: append a history entry to im. */
 void build_history_add(struct build_img *im, const char *created, const char *created_by,
                        bool empty_layer);

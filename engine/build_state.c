@@ -308,3 +308,74 @@ build_cache_drop(struct store *s, size_t *ret_n, struct err *err)
         closedir(d);
         return r;
 }
+
+int
+build_img_save(const struct build_img *im, const char *path, struct err *err)
+{
+        json_object *o = json_object_new_object(), *ls = json_object_new_array();
+        cleanup_free char *text = NULL;
+
+        jsonx_add_str(o, "key", im->key);
+        jsonx_add_str(o, "created", im->created);
+        if (im->arch)
+                jsonx_add_str(o, "arch", im->arch);
+        if (im->os)
+                jsonx_add_str(o, "os", im->os);
+        if (im->history)
+                json_object_object_add(o, "history", json_object_get(im->history));
+        for (size_t i = 0; i < im->n; i++) {
+                json_object *l = json_object_new_object();
+
+                jsonx_add_str(l, "diff_id", im->layers[i].diff_id);
+                jsonx_add_str(l, "blob", im->layers[i].blob);
+                jsonx_add_str(l, "media", im->layers[i].media);
+                jsonx_add_int(l, "size", im->layers[i].size);
+                json_object_array_add(ls, l);
+        }
+        json_object_object_add(o, "layers", ls);
+        text = jsonx_string(o, NULL);
+        json_object_put(o);
+        return fs_write_atomic(path, text, strlen(text), 0600, err);
+}
+
+static void
+copy_str(char *dst, size_t n, const char *s)
+{
+        snprintf(dst, n, "%s", s ? s : "");
+}
+
+int
+build_img_load(const char *path, struct build_img *ret, struct err *err)
+{
+        cleanup_free char *buf = NULL;
+        json_object *o = NULL, *ls;
+        size_t len, n;
+        int r = fs_read_capped(path, STORE_JSON_MAX, &buf, &len, err);
+
+        if (r == 0)
+                r = jsonx_parse(buf, len, STORE_JSON_MAX, path, &o, err);
+        if (r < 0)
+                return r;
+        *ret = (struct build_img){ 0 };
+        copy_str(ret->key, sizeof(ret->key), jsonx_str(o, "key"));
+        copy_str(ret->created, sizeof(ret->created), jsonx_str(o, "created"));
+        ret->arch = jsonx_str(o, "arch") ? xstrdup(jsonx_str(o, "arch")) : NULL;
+        ret->os = jsonx_str(o, "os") ? xstrdup(jsonx_str(o, "os")) : NULL;
+        ret->history = json_object_get(jsonx_get_type(o, "history", json_type_array));
+        ls = jsonx_get_type(o, "layers", json_type_array);
+        n = ls ? json_object_array_length(ls) : 0;
+        ret->layers = n ? xcalloc(n, sizeof(*ret->layers)) : NULL;
+        for (size_t i = 0; i < n && i < IMAGE_LAYERS_MAX; i++) {
+                json_object *l = json_object_array_get_idx(ls, i);
+                struct build_layer *bl = &ret->layers[i];
+
+                copy_str(bl->diff_id, sizeof(bl->diff_id), jsonx_str(l, "diff_id"));
+                copy_str(bl->blob, sizeof(bl->blob), jsonx_str(l, "blob"));
+                copy_str(bl->media, sizeof(bl->media), jsonx_str(l, "media"));
+                bl->size = jsonx_int(l, "size", 0);
+                digest_chain(i ? ret->layers[i - 1].chain : NULL, bl->diff_id, bl->chain);
+                ret->n++;
+        }
+        json_object_put(o);
+        return 0;
+}
