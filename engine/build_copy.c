@@ -159,8 +159,7 @@ open_src(const struct copy_job *j, const char *rel, int flags, struct err *err)
 }
 
 static int
-copy_file_source(const struct copy_job *j, const struct dfstage_step *st, const char *rel,
-                 const char *target, struct err *err)
+copy_file_source(const struct copy_job *j, const char *rel, const char *target, struct err *err)
 {
         cleanup_free char *sdir = path_dirname(rel), *sname = path_basename(rel);
         cleanup_free char *tdir = path_dirname(target), *tname = path_basename(target);
@@ -172,7 +171,6 @@ copy_file_source(const struct copy_job *j, const struct dfstage_step *st, const 
         dfd = copy_mkdir_p(j, tdir, err);
         if (dfd < 0)
                 return dfd;
-        (void)st;
         return copy_entry(j, sfd, sname, rel, dfd, tname, 0, err);
 }
 
@@ -204,7 +202,7 @@ copy_source(struct copy_job *j, const struct dfstage_step *st, const char *rel,
                 target = path_join(dest, base);
         else
                 target = path_clean(dest);
-        return copy_file_source(j, st, rel, target, err);
+        return copy_file_source(j, rel, target, err);
 }
 
 static int

@@ -132,7 +132,7 @@ copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err)
 }
 
 static int
-set_meta(const struct copy_job *j, int dfd, const char *name, const struct stat *st, bool dir)
+set_meta(const struct copy_job *j, int dfd, const char *name, const struct stat *st)
 {
         mode_t mode = j->chmod >= 0 ? (mode_t)j->chmod : st->st_mode & 07777;
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
@@ -141,7 +141,6 @@ set_meta(const struct copy_job *j, int dfd, const char *name, const struct stat 
                 return -errno;
         if (!S_ISLNK(st->st_mode) && fchmodat(dfd, name, mode, 0) < 0)
                 return -errno;
-        (void)dir;
         if (utimensat(dfd, name, ts, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
         return 0;
@@ -186,7 +185,7 @@ copy_file(const struct copy_job *j, int sfd, const char *sname, int dfd, const c
         if (out < 0)
                 return -errno;
         r = copy_data(in, out);
-        return r < 0 ? r : set_meta(j, dfd, dname, st, false);
+        return r < 0 ? r : set_meta(j, dfd, dname, st);
 }
 
 static int
@@ -202,7 +201,7 @@ copy_link(const struct copy_job *j, int sfd, const char *sname, int dfd, const c
         unlinkat(dfd, dname, 0);
         if (symlinkat(target, dfd, dname) < 0)
                 return -errno;
-        return set_meta(j, dfd, dname, st, false);
+        return set_meta(j, dfd, dname, st);
 }
 
 static int copy_dir(const struct copy_job *j, int sfd, const char *rel, int dfd, int depth,
@@ -230,7 +229,7 @@ copy_entry(const struct copy_job *j, int sfd, const char *sname, const char *rel
                         return err_setf(err, -errno, "copy '%s': %s", rel, strerror(errno));
                 r = copy_dir(j, s2, rel, d2, depth + 1, err);
                 if (r == 0)
-                        r = set_meta(j, dfd, dname, &st, true);
+                        r = set_meta(j, dfd, dname, &st);
         } else if (S_ISREG(st.st_mode))
                 r = copy_file(j, sfd, sname, dfd, dname, &st);
         else if (S_ISLNK(st.st_mode))

@@ -52,6 +52,7 @@ struct build_progress_state {
         char *tail[BUILD_OUTPUT_TAIL];
         struct sbuf partial; /* an unfinished output line */
         int64_t start_ns;
+        int cols; /* tty width: longer lines are cut so that redrawing stays in place */
 };
 
 struct build {
@@ -74,9 +75,9 @@ struct build {
 
 /* build_now: the timestamp of a step (the epoch when one is set). */
 void build_now(const struct build *b, char out[64]);
-/* build_cache_get: the result of a step whose key is recorded: 1 and *im filled, 0 when not
- * there (or its blobs are gone). */
-int build_cache_get(struct build *b, const char *key, struct build_img *im, struct err *err);
+/* build_cache_get: the result of a step whose key is recorded: 1 and *im replaced, 0 when
+ * it is not there (a damaged record or a missing blob is a miss too: the step runs again). */
+int build_cache_get(struct build *b, const char *key, struct build_img *im);
 /* build_cache_put: record im (its layers are in the store) under key. */
 int build_cache_put(struct build *b, const char *key, const struct build_img *im, struct err *err);
 /* build_img_save, build_img_load: a state as a file (a stage built in a child process). */

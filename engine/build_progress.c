@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
+
 #include "base/alloc.h"
 #include "engine/build_int.h"
 
@@ -36,6 +38,13 @@ build_progress_init(struct build_progress_state *p, enum build_progress mode, FI
         sbuf_init(&p->partial);
         if (p->mode == BUILD_PROGRESS_AUTO)
                 p->mode = isatty(fileno(p->out)) ? BUILD_PROGRESS_TTY : BUILD_PROGRESS_PLAIN;
+        p->cols = TTY_LINE_MAX;
+        if (p->mode == BUILD_PROGRESS_TTY) {
+                struct winsize ws = { 0 };
+
+                if (ioctl(fileno(p->out), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+                        p->cols = ws.ws_col - 1;
+        }
 }
 
 static void
@@ -71,13 +80,20 @@ tail_count(const struct build_progress_state *p)
 static void
 tty_draw(struct build_progress_state *p, size_t erase, const char *status)
 {
+        char *line = xasprintf("#%d %s%s%s", p->step, p->title, status ? " " : "",
+                               status ? status : "");
+        size_t len = strlen(line);
+
+        if (status && len > (size_t)p->cols && (size_t)p->cols > strlen(status) + 8)
+                /* keep the status visible */
+                snprintf(line + p->cols - strlen(status) - 4, strlen(status) + 5, "... %s", status);
         if (erase)
                 fprintf(p->out, "\033[%zuA", erase);
-        fprintf(p->out, "\r\033[J#%d %s%s%s\n", p->step, p->title, status ? " " : "",
-                status ? status : "");
+        fprintf(p->out, "\r\033[J%.*s\n", p->cols, line);
+        free(line);
         if (!status)
                 for (size_t i = 0; i < tail_count(p); i++)
-                        fprintf(p->out, "  %.*s\n", TTY_LINE_MAX, p->tail[i]);
+                        fprintf(p->out, "  %.*s\n", p->cols - 2, p->tail[i]);
         fflush(p->out);
 }
 

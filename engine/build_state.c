@@ -254,7 +254,7 @@ cache_load(struct build *b, const char *manifest, struct build_img *im, struct e
 }
 
 int
-build_cache_get(struct build *b, const char *key, struct build_img *im, struct err *err)
+build_cache_get(struct build *b, const char *key, struct build_img *im)
 {
         cleanup_free char *path = root_path(b, key), *buf = NULL;
         struct build_img got = { 0 };
@@ -272,7 +272,6 @@ build_cache_get(struct build *b, const char *key, struct build_img *im, struct e
                 build_img_release(&got);
                 return 0; /* a damaged record is a miss: the step runs again */
         }
-        (void)err;
         got.arch = im->arch ? xstrdup(im->arch) : NULL;
         got.os = im->os ? xstrdup(im->os) : NULL;
         memcpy(got.key, key, CACHEKEY_SIZE);

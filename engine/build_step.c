@@ -170,9 +170,10 @@ fs_step(struct build *b, const struct dfstage_step *st, char *const *shell, stru
         if (r < 0)
                 return r;
         if (!b->o->no_cache) {
-                r = build_cache_get(b, key, im, err);
-                if (r != 0)
-                        return *cached = r > 0, r < 0 ? r : 0;
+                if (build_cache_get(b, key, im)) {
+                        *cached = true;
+                        return 0;
+                }
         }
         r = execute(b, st, im, err);
         if (r < 0)
