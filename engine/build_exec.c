@@ -208,6 +208,7 @@ spawn(struct build *b, const char *spec, pid_t *ret_pid, int *ret_out, struct er
         }
         pid = fork();
         if (pid == 0) {
+                setpgid(0, 0); /* see build_runner.c: Ctrl-C is the builder's to handle */
                 if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0)
                         _exit(125);
                 fexecve(b->exefd, argv, env);

@@ -16,8 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <unistd.h>
+
+#include <sys/syscall.h>
 
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -146,6 +150,27 @@ mount_views(struct runner *r, struct err *err)
         return 0;
 }
 
+/* wait_or_orphan: the container's exit; SIGKILL it first if the builder dies */
+static int
+wait_or_orphan(struct rt_container *c, const char *run_dir, struct rt_exit *ex, struct err *err)
+{
+        cleanup_close int parent = (int)syscall(SYS_pidfd_open, getppid(), 0);
+        int cfd = rt_container_pidfd(c);
+
+        for (;;) {
+                struct pollfd p[2] = { { .fd = cfd, .events = POLLIN },
+                                       { .fd = parent, .events = POLLIN } };
+                int r = rt_wait(c, 1, ex, NULL);
+
+                if (r != -EAGAIN)
+                        return r < 0 ? rt_wait(c, 0, ex, err) : 0;
+                if (poll(p, 2, cfd < 0 || parent < 0 ? 100 : -1) > 0 && (p[1].revents & POLLIN))
+                        rt_kill(run_dir, SIGKILL, NULL);
+                if (parent >= 0 && getppid() == 1)
+                        rt_kill(run_dir, SIGKILL, NULL);
+        }
+}
+
 static int
 runner_start(struct runner *r, int *ret_code, struct err *err)
 {
@@ -163,7 +188,7 @@ runner_start(struct runner *r, int *ret_code, struct err *err)
         rc = rt_create(&r->cfg, run_dir, &c, err);
         if (rc == 0) {
                 rc = rt_start(c, ret_code, err);
-                if (rc == 0 && rt_wait(c, 0, &ex, err) == 0)
+                if (rc == 0 && wait_or_orphan(c, run_dir, &ex, err) == 0)
                         *ret_code = ex.code;
                 else if (rc < 0)
                         rt_wait(c, 0, &ex, NULL);
