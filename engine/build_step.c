@@ -10,6 +10,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/sha256.h"
 #include "base/strv.h"
 #include "engine/build_int.h"
 #include "engine/jsonx.h"
@@ -63,7 +64,47 @@ from_key(struct build *b, const struct dfstage_step *st, char out[CACHEKEY_SIZE]
         return r;
 }
 
-/* mount_froms: the stages and images RUN --mount from= reads, folded into one key */
+/* mount_value: the value of key in a --mount spec (owned), NULL when absent */
+static char *
+mount_value(const char *spec, const char *key)
+{
+        size_t n = strlen(key);
+
+        for (const char *p = spec; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (!strncmp(p, key, n) && p[n] == '=')
+                        return xstrndup(p + n + 1, strcspn(p + n + 1, ","));
+        return NULL;
+}
+
+/* mount_input: what one RUN --mount reads, into sb: the key of the stage or the ID of the
+ * image of from=, or the context digest of a context bind's source */
+static int
+mount_input(struct build *b, const char *m, struct sbuf *sb, struct err *err)
+{
+        cleanup_free char *from = mount_value(m, "from"), *type = mount_value(m, "type");
+        cleanup_free char *src = mount_value(m, "source");
+        struct build_img im = { 0 };
+        uint8_t d[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE];
+        int r = 0;
+
+        if (!src)
+                src = mount_value(m, "src");
+        if (from && *from && strcmp(from, "context") != 0) {
+                r = build_from_img(b, from, dfstage_find_stage(b->plan, from), &im, err);
+                if (r == 0)
+                        sbuf_addf(sb, "from %s=%s;", from, im.key);
+                build_img_release(&im);
+        } else if ((!type || !strcmp(type, "bind")) && b->ctx) {
+                r = context_source_digest(b->ctx, src && *src ? src : ".", d, err);
+                sha256_hex(d, hex);
+                if (r == 0)
+                        sbuf_addf(sb, "context %s=%s;", src ? src : ".", hex);
+        }
+        return r;
+}
+
+/* mount_froms: what the RUN's mounts read, folded into one digest ("" when nothing) */
 static int
 mount_froms(struct build *b, const struct dfstage_step *st, char out[CACHEKEY_SIZE],
             struct err *err)
@@ -72,17 +113,7 @@ mount_froms(struct build *b, const struct dfstage_step *st, char out[CACHEKEY_SI
         int r = 0;
 
         strv_foreach(m, st->mounts) {
-                const char *f = strstr(m, "from=");
-                cleanup_free char *name = NULL;
-                struct build_img im = { 0 };
-
-                if (!f || (f != m && f[-1] != ','))
-                        continue;
-                name = xstrndup(f + 5, strcspn(f + 5, ","));
-                r = build_from_img(b, name, dfstage_find_stage(b->plan, name), &im, err);
-                if (r == 0)
-                        sbuf_addf(&sb, "%s=%s;", name, im.key);
-                build_img_release(&im);
+                r = mount_input(b, m, &sb, err);
                 if (r < 0)
                         break;
         }

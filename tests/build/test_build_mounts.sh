@@ -30,6 +30,12 @@ from-stage
 b image tag "$id" mounts:1
 layers_grep mounts:1 "s3cr3t-value-$$" && fail "the secret is in the image"
 
+say "a bind-mounted context file is part of the step's key"
+echo ctxfile2 >"$C/c.txt"
+id=$(build --secret "id=tok,src=$T/secret.txt" "$C") || fail "rebuild after edit"
+[ "$(b container run --rm "$id" cat /bound-ctx)" = ctxfile2 ] || fail "stale bind mount result"
+grep -q 'bind,source=c.txt.*' "$T/build.out" || fail "no bind step in the output"
+
 say "a missing required secret is an error"
 printf 'FROM busybox\nRUN --mount=type=secret,id=nope,required=true cat /run/secrets/nope\n' >"$C/Dockerfile"
 expect_code 1 b image build "$C"
