@@ -203,6 +203,13 @@ mount_bind(struct build *b, const struct mount_opts *m, json_object *o, struct e
         int r;
 
         if (!m->from || !*m->from || !strcmp(m->from, "context")) {
+                cleanup_free char *abs = xasprintf("/%s", m->source ? m->source : "");
+                cleanup_free char *rel = path_clean(abs);
+
+                /* a source .dockerignore leaves out is not in the context */
+                if (strcmp(rel, "/") != 0 && b->ctx && !context_find(b->ctx, rel + 1))
+                        return err_setf(err, -ENOENT, "--mount source '%s' is not in the build "
+                                        "context (or .dockerignore excludes it)", m->source);
                 r = context_path(b, m->source, &src, err);
         } else {
                 r = build_from_img(b, m->from, dfstage_find_stage(b->plan, m->from), &im, err);
