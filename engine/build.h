@@ -69,7 +69,11 @@ struct build_opts {
 /* build_opts_init: zero o and set the fields whose default is not 0 (epoch = -1). */
 void build_opts_init(struct build_opts *o);
 
-/* build_run: build, then name the result with o->tags. *ret_image_id (optional, owned) gets
+/* build_run: build, then name the result with o->tags. It keeps no global state: several
+ * builds may run at once, in threads or processes, on the same root (steps two builds share
+ * are executed twice at worst; the store and the cache records are safe to race on). It
+ * forks (COPY/ADD children, parallel stages, the RUN runner). The store is pinned for the
+ * whole build, so garbage collection waits for it. *ret_image_id (optional, owned) gets
  * the image ID. Errors: -EINVAL for a bad Dockerfile or option ("Dockerfile:LINE: what"),
  * -ENOENT for a missing context, Dockerfile, base image or COPY source, -ENOTSUP for what
  * this builder refuses (--pull, ADD of a URL, ...), and a failing RUN is -ECHILD with
