@@ -165,7 +165,9 @@ cmd_image_build(struct cli_globals *g, int argc, char **argv, struct err *err)
                 return 0;
         }
         build_opts_init(&c.o);
-        r = parse_flags(&c, argc, argv, err);
+        r = g->progress && strcmp(g->progress, "json") ? parse_progress(g->progress, &c.o.progress, err) : 0;
+        if (r == 0)
+                r = parse_flags(&c, argc, argv, err);
         if (r == 0 && sde && *sde)
                 r = layer_epoch_from_env(sde, &c.o.epoch, err);
         if (r == 0) {

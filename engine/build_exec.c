@@ -154,6 +154,46 @@ run_argv(const struct dfstage_step *st)
         return v;
 }
 
+/* shebang_script: a bare "RUN <<EOF" whose body starts with "#!" is run as a script (as
+ * buildkit does): the body is bind-mounted executable at /dev/pipes/<name> (inside the
+ * container's /dev tmpfs, so nothing lands in the layer) and is the command. 0 when the step
+ * is not one. */
+static int
+shebang_script(struct build *b, const struct dfstage_step *st, json_object *o,
+               struct build_mounts *m, struct err *err)
+{
+        cleanup_free char *body = NULL, *path = NULL, *target = NULL;
+        size_t n = strv_length(st->argv);
+        json_object *mounts, *mt;
+        int r;
+
+        if (st->nheredocs != 1 || n == 0 || strncmp(st->argv[n - 1], "<<", 2) != 0 ||
+            strchr(st->argv[n - 1], ' '))
+                return 0;
+        body = dockerfile_heredoc_body(&st->heredocs[0]);
+        if (strncmp(body, "#!", 2) != 0)
+                return 0;
+        path = xasprintf("%s/h%u", b->tmp, b->seq++);
+        r = fs_write_atomic(path, body, strlen(body), 0755, err);
+        if (r < 0)
+                return r;
+        strv_add(&m->scratch, path);
+        target = xasprintf("/dev/pipes/%s", st->heredocs[0].name);
+        mounts = jsonx_get_type(o, "mounts", json_type_array);
+        if (!mounts) {
+                mounts = json_object_new_array();
+                json_object_object_add(o, "mounts", mounts);
+        }
+        mt = json_object_new_object();
+        jsonx_add_str(mt, "type", "bind");
+        jsonx_add_str(mt, "source", path);
+        jsonx_add_str(mt, "target", target);
+        jsonx_add_str(mt, "options", "ro");
+        json_object_array_add(mounts, mt);
+        json_object_object_add(o, "argv", jsonx_strv((char *[]){ target, NULL }));
+        return 0;
+}
+
 static const char *
 run_network(const struct build *b, const struct dfstage_step *st)
 {
@@ -289,6 +329,8 @@ build_exec_run(struct build *b, const struct dfstage_step *st, struct build_img 
         snprintf(id, sizeof(id), "build-%d-%u", (int)getpid(), b->seq);
         o = run_spec(b, st, lowers, upper, work, id);
         r = build_mounts_add(b, st, o, &mnt, err);
+        if (r == 0)
+                r = shebang_script(b, st, o, &mnt, err);
         if (r == 0) {
                 spec = jsonx_string(o, NULL);
                 r = spawn(b, spec, &pid, &out, err);

@@ -37,6 +37,10 @@ EOT
 RUN <<EOT
 echo "greeting=$GREETING app=$APP" > /run.txt
 EOT
+RUN <<EOS
+#!/bin/sh -e
+echo "script $0" > /script.txt
+EOS
 USER app
 LABEL org.test=yes
 EXPOSE 8080
@@ -63,6 +67,8 @@ here-doc
 1000"
 [ "$out" = "$want" ] || fail "unexpected image content: $out"
 b container run --rm app:1 test -e /app/src/private.key && fail ".dockerignore'd file was copied"
+[ "$(b container run --rm app:1 cat /script.txt)" = "script /dev/pipes/EOS" ] ||
+	fail "a #! heredoc did not run as a script"
 
 say "config and history"
 b image inspect app:1 >"$T/inspect.json"
