@@ -52,6 +52,10 @@ id=$(build -t app:1 --label extra=lbl "$C") || fail "build failed: $(cat "$T/bui
 case "$id" in sha256:*) ;; *) fail "no image ID printed: $id" ;; esac
 grep -q "exit 7" "$T/build.out" && fail "the unreachable stage was built"
 
+say "the Dockerfile from stdin gives the same (cached) image"
+id2=$(b image build -q -t app:1 --label extra=lbl -f - "$C" <"$C/Dockerfile") || fail "build -f -"
+[ "$id2" = "$id" ] || fail "-f - gave $id2, want $id"
+
 say "the image runs and has the files"
 out=$(b container run --rm app:1) || fail "container run failed"
 [ "$out" = "greeting=hi app=/app" ] || fail "RUN saw the wrong env: $out"
