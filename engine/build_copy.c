@@ -102,6 +102,13 @@ expand(const struct copy_job *j, const char *src, char ***ret, struct err *err)
                 strv_add(ret, "");
                 return 0;
         }
+        if (j->ctx && has_wildcard(dir)) { /* a wildcard in a directory part: match every context path */
+                for (size_t i = 0; i < j->ctx->n; i++)
+                        if (fnmatch(clean + 1, j->ctx->entries[i].path, FNM_PATHNAME) == 0 &&
+                            (!j->included || j->included(j, j->ctx->entries[i].path)))
+                                strv_add(ret, j->ctx->entries[i].path);
+                return 0;
+        }
         if (!has_wildcard(base)) {
                 if (j->included && !j->included(j, clean + 1))
                         return 0;
