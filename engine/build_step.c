@@ -13,6 +13,7 @@
 #include "base/sha256.h"
 #include "base/strv.h"
 #include "engine/build_int.h"
+#include "engine/image.h"
 #include "engine/jsonx.h"
 
 static const struct df_instr *
@@ -268,6 +269,14 @@ build_stage(struct build *b, size_t idx, struct err *err)
         struct build_img im = { 0 };
         int r;
 
+        if (sg->platform) {
+                cleanup_free char *host = xasprintf("linux/%s", image_platform_arch());
+
+                if (strncmp(sg->platform, host, strlen(host)) != 0)
+                        return err_setf(err, -ENOTSUP, "%s:%d: FROM --platform=%s: this builder "
+                                        "only builds for %s", b->df->name, sg->line, sg->platform,
+                                        host);
+        }
         if (sg->base_stage >= 0)
                 r = build_from_img(b, sg->base, sg->base_stage, &im, err);
         else
