@@ -38,3 +38,12 @@ layers_grep() {
 build() {
 	b image build --progress plain "$@" 2>"$T/build.out"
 }
+
+# no_build_leftovers: every RUN container removed its run dir (and so its cgroups), and every
+# build its scratch dir in the layer store
+no_build_leftovers() {
+	left=$(ls -A "$ROOT/run/build" 2>/dev/null || true)
+	[ -z "$left" ] || fail "RUN containers left behind: $left"
+	ls -A "$ROOT/layers" 2>/dev/null | grep -q '^\.build-' && fail "a build left its scratch dir"
+	return 0
+}

@@ -43,4 +43,5 @@ grep -q "checksum mismatch" "$T/err" || fail "wrong checksum: $(cat "$T/err")"
 printf 'FROM busybox\nADD http://127.0.0.1:%s/missing.txt /x\n' "$port" >"$T/ctx/Dockerfile"
 expect_code 1 b image build "$T/ctx"
 grep -q "404" "$T/err" || fail "404: $(cat "$T/err")"
+no_build_leftovers
 say "ok"

@@ -86,4 +86,5 @@ jq -e '.[0].Config.ExposedPorts["8080/tcp"]' "$T/inspect.json" >/dev/null || fai
 b image history --no-trunc app:1 >"$T/history"
 grep -q '#(nop)  LABEL org.test=yes' "$T/history" || fail "LABEL history: $(cat "$T/history")"
 grep -q '|1 GREETING=hi /bin/sh -c' "$T/history" || fail "RUN history with its build arg"
+no_build_leftovers
 say "ok"

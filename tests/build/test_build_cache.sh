@@ -46,4 +46,5 @@ build "$C" >/dev/null || fail "build after gc"
 b builder prune -f | grep -q "Deleted build cache objects" || fail "builder prune output"
 build "$C" >/dev/null || fail "build after prune"
 grep -q CACHED "$T/build.out" && fail "builder prune left cache entries"
+no_build_leftovers
 say "ok"

@@ -45,4 +45,5 @@ b image tag "$id" berth-built-test:1
 b image save berth-built-test:1 | docker load >/dev/null || fail "docker load"
 docker run --rm berth-built-test:1 true || fail "docker run of a berth-built image"
 docker rmi berth-built-test:1 >/dev/null 2>&1 || true
+no_build_leftovers
 say "ok"

@@ -31,4 +31,5 @@ grep -q 'pull' "$T/err" || fail "--pull: $(cat "$T/err")"
 expect_code 1 b image build "$T/nonexistent"
 expect_code 1 b image build --progress bogus "$C"
 ls "$ROOT/layers" | grep -q '^\.build' && fail "a failed build left its scratch dir"
+no_build_leftovers
 say "ok"

@@ -40,4 +40,5 @@ say "a missing required secret is an error"
 printf 'FROM busybox\nRUN --mount=type=secret,id=nope,required=true cat /run/secrets/nope\n' >"$C/Dockerfile"
 expect_code 1 b image build "$C"
 grep -q "secret 'nope'" "$T/err" || fail "missing secret: $(cat "$T/err")"
+no_build_leftovers
 say "ok"

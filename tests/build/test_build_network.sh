@@ -21,4 +21,5 @@ id=$(build --no-cache --network none "$C") || fail "build --network none"
 [ "$(b container run --rm "$id" cat /default.txt)" = lo ] || fail "--network none did not apply"
 expect_code 1 b image build --network bridge0 "$C"
 grep -q "network mode" "$T/err" || fail "bad --network: $(cat "$T/err")"
+no_build_leftovers
 say "ok"

@@ -35,4 +35,5 @@ sed -i 's/echo b > \/b/echo b-broke >\&2; exit 4/' "$C/Dockerfile"
 expect_code 1 b image build --progress plain "$C"
 grep -q 'exit code: 4' "$T/err" || fail "the failing stage's error is missing: $(cat "$T/err")"
 grep -q 'b-broke' "$T/err" || fail "the failing stage's output is missing"
+no_build_leftovers
 say "ok"

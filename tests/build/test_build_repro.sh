@@ -25,4 +25,5 @@ b image inspect "$id1" | jq -e '.[0].Created == "2023-11-14T22:13:20Z"' >/dev/nu
 unset SOURCE_DATE_EPOCH
 id3=$(build --no-cache "$C") || fail "build 3"
 [ "$id3" != "$id1" ] || fail "without SOURCE_DATE_EPOCH the image should carry the build time"
+no_build_leftovers
 say "ok"
