@@ -35,6 +35,8 @@ const char *cli_version(void);
 int cmd_config(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_version(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_image(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_image_build(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_builder(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_system(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -823,6 +823,7 @@ static const struct {
         int (*run)(struct cli_globals *g, int argc, char **argv, struct err *err);
         const char *summary;
 } subcommands[] = {
+        { "build", NULL, cmd_image_build, "Build an image from a Dockerfile" },
         { "history", NULL, cmd_history, "Show the history of an image" },
         { "import", NULL, cmd_import,
           "Import the contents from a tarball to create a filesystem image" },
@@ -847,7 +848,7 @@ image_usage(FILE *f)
 int
 cmd_image(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
-        static const char *const later[] = { "build", "pull", "push" };
+        static const char *const later[] = { "pull", "push" };
 
         if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
                 image_usage(argc < 2 ? stderr : stdout);

@@ -19,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "builder", cmd_builder, "Manage builds (prune the build cache)" },
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
         { "cp", cmd_compose_cp, "Copy files/folders between a service container and the local filesystem" },
@@ -51,7 +52,7 @@ static const struct command commands[] = {
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
-        "build", "pull", "push", "login", "logout", "builder",
+        "build", "pull", "push", "login", "logout",
 };
 
 static char *g_root_alloc;

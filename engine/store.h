@@ -33,6 +33,8 @@
 #define STORE_ANN_ID   "io.berth.image.id"
 #define STORE_ANN_TIME "io.berth.image.created"
 #define STORE_JSON_MAX (16u << 20) /* manifests, configs, the index */
+/* <root>/store/roots/<name>: a manifest digest that garbage collection keeps (build cache) */
+#define STORE_ROOTS_DIR "roots"
 
 #define MEDIA_OCI_MANIFEST    "application/vnd.oci.image.manifest.v1+json"
 #define MEDIA_OCI_INDEX       "application/vnd.oci.image.index.v1+json"
@@ -174,6 +176,14 @@ int store_layer_unpack(struct store *s, const char *parent, const char *diff_id,
  * blob digest is the diff ID) and unpacking it on top of parent. The caller holds a pin. */
 int store_layer_ingest(struct store *s, const char *parent, layer_read_fn rd, void *ctx,
                        struct store_layer *ret, struct err *err);
+
+/* store_layer_adopt: make dir (a directory on the layers' filesystem, in overlay form, e.g.
+ * an overlay upper dir) the unpacked layer described by st (diff_id, content_bytes,
+ * tar_bytes, as layer_diff reports them) on top of parent, by renaming it into place: the
+ * tree is not copied. When the layer already exists, dir is removed instead. The blob is the
+ * caller's business (store it first, under a pin). */
+int store_layer_adopt(struct store *s, const char *parent, const char *dir,
+                      const struct layer_stats *st, struct store_layer *ret, struct err *err);
 
 /* ---- unpacking while a blob streams in ---- */
 

@@ -132,11 +132,77 @@ store_image_refs(struct store *s, const struct store_image *img, char ***ret_blo
         return 0;
 }
 
+static char **
+list_dir(int dirfd)
+{
+        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+        char **v = NULL;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return NULL;
+        }
+        while ((de = readdir(d)))
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        strv_add(&v, de->d_name);
+        closedir(d);
+        return v;
+}
+
+static int
+mark_manifest(struct store *s, const char *manifest, char ***blobs, char ***chains,
+              struct err *err)
+{
+        struct store_image img = { .manifest = (char *)manifest };
+        char **b = NULL, **c = NULL;
+        int r = store_image_refs(s, &img, &b, &c, err);
+
+        if (r < 0)
+                return err_prefix(err, "garbage collection stopped: manifest %s", manifest);
+        strv_foreach(x, b)
+                strv_add(blobs, x);
+        strv_foreach(x, c)
+                strv_add(chains, digest_hex(x));
+        strv_free(b);
+        strv_free(c);
+        return 0;
+}
+
+/* mark_roots: the manifests named in roots/<name> files (one digest on the first line) are
+ * kept as if they were images: the build cache keeps its step results this way. A root whose
+ * manifest is gone is ignored (its owner notices when it reads it). */
+static int
+mark_roots(struct store *s, char ***blobs, char ***chains, struct err *err)
+{
+        cleanup_close int fd = openat(s->dirfd, STORE_ROOTS_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        cleanup_strv char **names = fd >= 0 ? list_dir(fd) : NULL;
+
+        strv_foreach(name, names) {
+                char buf[DIGEST_STR_SIZE + 1] = "";
+                cleanup_close int f = openat(fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+                ssize_t n = f >= 0 ? read(f, buf, DIGEST_STR_SIZE - 1) : -1;
+                int r;
+
+                if (n != DIGEST_STR_SIZE - 1 || !digest_valid(buf) || !store_blob_has(s, buf))
+                        continue;
+                r = mark_manifest(s, buf, blobs, chains, err);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int
 mark(struct store *s, char ***blobs, char ***chains, struct err *err)
 {
         struct store_index idx;
         int r = store_index_read(s, &idx, err);
+
+        if (r == 0)
+                r = mark_roots(s, blobs, chains, err);
 
         for (size_t i = 0; r == 0 && i < idx.n; i++) {
                 char **b = NULL, **c = NULL;
@@ -174,25 +240,6 @@ marked(char **set, const char *s)
 }
 
 /* list_dir: the names in dirfd (not . and ..). */
-static char **
-list_dir(int dirfd)
-{
-        int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-        struct dirent *de;
-        char **v = NULL;
-
-        if (!d) {
-                if (fd >= 0)
-                        close(fd);
-                return NULL;
-        }
-        while ((de = readdir(d)))
-                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-                        strv_add(&v, de->d_name);
-        closedir(d);
-        return v;
-}
 
 static int
 sweep_blobs(struct store *s, char **keep, struct store_gc_report *rep, struct err *err)

@@ -273,6 +273,65 @@ store_layer_unpack(struct store *s, const char *parent, const char *diff_id, con
         return r < 0 ? r : 0;
 }
 
+/* adopt_locked: move dir into a temp layer dir as its diff/, then publish it like an unpack. */
+static int
+adopt_locked(struct store *s, const char *dir, struct store_layer *l, struct err *err)
+{
+        struct tmp_layer t = { 0 };
+        cleanup_free char *diff = NULL;
+        struct timespec ts;
+        int r;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(t.name, sizeof(t.name), ".tmp-%d-%ld-%ld", (int)getpid(), (long)ts.tv_sec,
+                 ts.tv_nsec);
+        t.path = xasprintf("%s/%s", s->layers, t.name);
+        t.difffd = -1;
+        diff = xasprintf("%s/diff", t.path);
+        if (mkdirat(s->layersfd, t.name, 0700) < 0)
+                r = err_setf(err, -errno, "create layer dir '%s': %s", t.path, strerror(errno));
+        else if (rename(dir, diff) < 0)
+                r = err_setf(err, -errno, "move '%s' into the layer store: %s", dir,
+                             strerror(errno));
+        else
+                r = publish(s, &t, l, err);
+        tmp_layer_release(s, &t);
+        return r;
+}
+
+/* remove_dir: drop an adopted dir that turned out not to be needed */
+static int
+remove_dir(const char *dir, struct err *err)
+{
+        cleanup_free char *parent = path_dirname(dir), *base = path_basename(dir);
+        cleanup_close int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return err_setf(err, -errno, "open '%s': %s", parent, strerror(errno));
+        return layer_remove_tree(fd, base, err);
+}
+
+int
+store_layer_adopt(struct store *s, const char *parent, const char *dir,
+                  const struct layer_stats *st, struct store_layer *ret, struct err *err)
+{
+        int lockfd, r;
+
+        fill_layer(ret, parent, st);
+        if (store_layer_get(s, ret->chain_id, ret, NULL) == 0)
+                return remove_dir(dir, err);
+        lockfd = lock_layer(s, ret->chain_id, err);
+        if (lockfd < 0)
+                return lockfd;
+        r = store_layer_get(s, ret->chain_id, ret, NULL);
+        if (r < 0)
+                r = adopt_locked(s, dir, ret, err);
+        else
+                r = remove_dir(dir, err);
+        close(lockfd);
+        return r;
+}
+
 /* A thread that hashes and writes the blob while the caller unpacks: the two halves of an
  * import each take about as long, and machines have more than one CPU. */
 struct bg_writer {

@@ -1,0 +1,35 @@
+/* build_copy_int: what build_copy.c and build_copytree.c share. */
+#pragma once
+
+#include <stdbool.h>
+
+#include <sys/types.h>
+
+#include "base/err.h"
+#include "spec/context.h"
+#include "spec/dockerignore.h"
+
+struct copy_job {
+        int rootfd;          /* the destination root */
+        int srcfd;           /* the source root (context dir or a stage's view) */
+        uid_t uid;           /* --chown, 0:0 by default */
+        gid_t gid;
+        int chmod;           /* --chmod bits, -1 = keep the source's */
+        const struct context *ctx;  /* source is the context: only its entries are copied */
+        struct dockerignore *excl;  /* --exclude patterns, NULL = none */
+        size_t base_len;            /* --exclude also matches paths relative to the source
+                                     * being copied: rel + base_len */
+        /* whether rel (relative to the source root) is copied (NULL: everything is) */
+        bool (*included)(const struct copy_job *j, const char *rel);
+};
+
+/* copy_resolve_chown: "user[:group]" (names or ids) with names looked up in the
+ * destination's /etc/passwd and /etc/group, as docker does. */
+int copy_resolve_chown(int rootfd, const char *spec, uid_t *uid, gid_t *gid, struct err *err);
+/* copy_mkdir_p: the absolute directory path in the destination, created as needed; an fd. */
+int copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err);
+/* copy_entry: copy sfd/sname (rel: its path from the source root) to dfd/dname, recursively. */
+int copy_entry(const struct copy_job *j, int sfd, const char *sname, const char *rel, int dfd,
+               const char *dname, int depth, struct err *err);
+/* copy_contents: copy what directory sfd (rel) holds into dfd. */
+int copy_contents(const struct copy_job *j, int sfd, const char *rel, int dfd, struct err *err);
