@@ -38,3 +38,8 @@ int cmd_system(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_registry.c */
+int cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_login(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_logout(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -22,6 +22,8 @@ static const struct command commands[] = {
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
         { "image", cmd_image, "Manage images" },
+        { "login", cmd_login, "Log in to a registry" },
+        { "logout", cmd_logout, "Log out from a registry" },
         { "network", cmd_network, "Manage networks" },
         { "system", cmd_system, "Manage berth (disk usage, checks, pruning)" },
         { "version", cmd_version, "Show the berth version information" },
@@ -33,7 +35,7 @@ static const char *const not_yet[] = {
         "up",      "down",    "build", "run",    "exec",    "ps",      "logs", "start",
         "stop",    "restart", "rm",    "kill",   "pause",   "unpause", "top",  "port",
         "images",  "pull",    "push",  "create", "ls",      "wait",    "cp",   "volume",
-        "login",   "logout",  "builder",
+        "builder",
 };
 
 static char *g_root_alloc;

@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -472,4 +473,30 @@ store_holds_of(struct store *s, const char *image_id, struct err *err)
         }
         closedir(d);
         return n;
+}
+
+/* An ingest file is named "<pid>-…" by the process writing it: a name whose process is gone
+ * was left by a killed writer (a pull killed mid-blob) and is never renamed into place. */
+void
+store_ingest_sweep(struct store *s)
+{
+        int fd = openat(s->ingestfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+
+                if (de->d_name[0] == '.' || end == de->d_name || *end != '-' || pid <= 0)
+                        continue;
+                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                        unlinkat(s->ingestfd, de->d_name, 0);
+        }
+        closedir(d);
 }

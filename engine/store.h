@@ -102,6 +102,8 @@ int store_writer_commit(struct store_writer *w, const char *expect,
                         struct err *err);
 /* store_writer_free: abandon an uncommitted writer (its temp file is removed). */
 struct store_writer *store_writer_free(struct store_writer *w);
+/* store_ingest_sweep: remove temp files that writers killed mid-blob left in ingest/. */
+void store_ingest_sweep(struct store *s);
 /* store_writer_sink: a layer_write_fn for a writer (errors come back as -errno). */
 int store_writer_sink(void *w, const void *data, size_t n);
 
