@@ -64,12 +64,13 @@ struct reg_platform {
         char os[32], arch[32], variant[32];
 };
 
-/* reg_platform_parse: "os/arch[/variant]"; NULL or "" gives linux/<this machine> (with
- * variant v8 on arm64 and v7 on arm, as containerd's default matcher). */
+/* reg_platform_parse: "os/arch[/variant]"; NULL or "" gives linux/<this machine>. Without a
+ * variant, arm means arm/v7 and arm64 arm64/v8 (containerd's normalisation). */
 int reg_platform_parse(const char *s, struct reg_platform *ret, struct err *err);
 /* reg_platform_pick: the index in an index's "manifests" of the best match for p: os and
- * architecture equal, and the variant equal when p has one (an entry without a variant
- * matches arm64 v8). -ENOENT when none matches. Attestation manifests are skipped. */
+ * architecture equal, and the variant equal when p has one (an entry without a variant is
+ * normalised the same way). -ENOENT when none matches. Entries that are not image manifests
+ * (attestations, nested indexes) are skipped. */
 int reg_platform_pick(json_object *index, const struct reg_platform *p, size_t *ret,
                       struct err *err);
 /* reg_media_is_index / reg_media_is_manifest: media type families. */

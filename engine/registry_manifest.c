@@ -2,8 +2,8 @@
  * image-index.md, Docker image manifest v2 schema 2 and manifest lists).
  *
  * Platform choice follows containerd's default matcher, which docker uses: os and
- * architecture must be equal; a variant asked for must be equal, except that arm64 entries
- * without a variant are v8. Index entries that are buildkit attestations (platform
+ * architecture must be equal, and the variants, where an arm entry or request without one
+ * means v7 and an arm64 one v8. Index entries that are buildkit attestations (platform
  * unknown/unknown) never match.
  */
 #include "engine/registry_int.h"
@@ -58,6 +58,8 @@ reg_platform_parse(const char *s, struct reg_platform *ret, struct err *err)
                 return err_setf(err, -EINVAL,
                                 "invalid platform '%s': want os/arch[/variant], e.g. linux/amd64",
                                 s);
+        if (!v)
+                snprintf(p.variant, sizeof(p.variant), "%s", default_variant(p.arch));
         *ret = p;
         return 0;
 }
