@@ -178,7 +178,7 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         progress_setup(g, quiet, &pr, &o);
         if (!quiet)
                 pull_banner(argv[optind]);
-        r = reg_pull(&o, argv[optind], NULL, &digest, err);
+        r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
         free(pr.rows);
         if (r < 0)
                 return r;

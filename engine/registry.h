@@ -58,13 +58,16 @@ struct reg_opts {
 
 /* reg_pull: pull ref ("busybox", "host:5000/app:1", "app@sha256:…") into the store and name
  * it (a pull by digest names it "repo@digest"). *ret_image_id (optional) gets the image ID
- * (config digest), owned. ret_digest (optional) gets the manifest digest the registry
- * resolved the reference to (an index digest for a multi-platform image), owned.
+ * (config digest), owned. Blobs already in the store are not downloaded again.
  * Errors: -EINVAL bad reference or platform, -ENOENT manifest or platform not found,
  * -EACCES authentication refused, -EBADMSG a digest that does not match, -EPROTO a manifest
- * berth does not understand (schema1, foreign layers), -EIO other HTTP failures. */
-int reg_pull(const struct reg_opts *o, const char *ref, char **ret_image_id, char **ret_digest,
-             struct err *err);
+ * berth does not understand (schema1, foreign layers), -EFBIG a cap exceeded, -EIO other
+ * HTTP or network failures. */
+int reg_pull(const struct reg_opts *o, const char *ref, char **ret_image_id, struct err *err);
+/* reg_pull_full: reg_pull, and *ret_digest (optional, owned) gets the digest the registry
+ * resolved the reference to (the index's for a multi-platform image). */
+int reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id,
+                  char **ret_digest, struct err *err);
 
 /* reg_push: push the local image named ref (its tag, "latest" by default) to its registry.
  * *ret_digest (optional) gets the pushed manifest's digest and *ret_size its length.

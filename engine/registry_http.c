@@ -78,6 +78,12 @@ load_creds(struct reg_client *c, struct err *err)
 
         if (r == 0)
                 r = reg_config_lookup(cfg, c->domain, &c->user, &c->pass, err);
+        if (r == 0 && !c->user &&
+            (jsonx_str(cfg, "credsStore") ||
+             jsonx_str(jsonx_get(cfg, "credHelpers"), c->domain)))
+                log_warn(c->o->log, "%s names a credential helper; berth does not run them, so "
+                         "'%s' is used anonymously (berth login stores credentials in the file)",
+                         path, c->domain);
         json_object_put(cfg);
         return r;
 }
@@ -182,6 +188,16 @@ on_header(char *buf, size_t size, size_t nitems, void *ctx)
                 { "range:", offsetof(struct reg_resp, range) },
         };
 
+        if (n >= 5 && !strncmp(buf, "HTTP/", 5)) {
+                /* a new response (after a redirect or a 100): forget the previous headers */
+                for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
+                        char **slot = (char **)((char *)r + keep[i].off);
+
+                        free(*slot);
+                        *slot = NULL;
+                }
+                return n;
+        }
         for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
                 size_t k = strlen(keep[i].name);
                 const char *v = buf + k;
@@ -449,6 +465,18 @@ merge_scope(const char *mine, const char *theirs)
         return xasprintf("%s %s", mine, theirs);
 }
 
+/* same_host: whether url (absolute, or a path) is on the registry: credentials are never
+ * sent to a host an upload Location names elsewhere. */
+static bool
+same_host(const struct reg_client *c, const char *url)
+{
+        size_t n = strlen(c->base);
+
+        if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+                return true;
+        return !strncmp(url, c->base, n) && (url[n] == '/' || url[n] == '?' || url[n] == '\0');
+}
+
 int
 reg_do(struct reg_client *c, const struct reg_req *q, struct reg_resp *ret, struct err *err)
 {
@@ -456,6 +484,8 @@ reg_do(struct reg_client *c, const struct reg_req *q, struct reg_resp *ret, stru
         struct reg_challenge ch = { 0 };
         int r = reg_auth_header(c, q->scope, false, &auth, err);
 
+        if (r == 0 && !same_host(c, q->url))
+                free(TAKE_PTR(auth));
         if (r == 0)
                 r = perform(c, q, auth, ret, err);
         if (r < 0 || ret->status != 401 || !ret->www_auth ||
@@ -471,7 +501,7 @@ reg_do(struct reg_client *c, const struct reg_req *q, struct reg_resp *ret, stru
         reg_challenge_release(&ch);
         free(TAKE_PTR(auth));
         r = reg_auth_header(c, scope, true, &auth, err);
-        if (r == 0 && auth)
+        if (r == 0 && auth && same_host(c, q->url))
                 r = perform(c, q, auth, ret, err);
         return r;
 }

@@ -222,8 +222,14 @@ pull_release(struct pull *p)
 }
 
 int
-reg_pull(const struct reg_opts *o, const char *ref, char **ret_image_id, char **ret_digest,
-         struct err *err)
+reg_pull(const struct reg_opts *o, const char *ref, char **ret_image_id, struct err *err)
+{
+        return reg_pull_full(o, ref, ret_image_id, NULL, err);
+}
+
+int
+reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id, char **ret_digest,
+              struct err *err)
 {
         struct pull p = { .o = o };
         char id[DIGEST_STR_SIZE];
