@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/file.h>
@@ -156,11 +157,13 @@ reg_easy_common(CURL *h)
 /* ---- one request ---- */
 
 struct xfer {
+        const struct reg_client *c;
         const struct reg_req *q;
         struct reg_resp *resp;
         size_t max;
         bool too_big;
         uint64_t sent;
+        struct timespec shown; /* when upload progress was last reported */
 };
 
 static void
@@ -245,6 +248,26 @@ on_read(char *buf, size_t size, size_t nitems, void *ctx)
         return (size_t)k;
 }
 
+/* on_xfer: upload progress, at most every 100 ms */
+static int
+on_xfer(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, curl_off_t ulnow)
+{
+        struct xfer *x = ctx;
+        struct timespec now;
+
+        (void)dltotal;
+        (void)dlnow;
+        (void)ultotal;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - x->shown.tv_sec) * 1000 + (now.tv_nsec - x->shown.tv_nsec) / 1000000 <
+            100)
+                return 0;
+        x->shown = now;
+        reg_emit(x->c->o, x->q->progress_digest, "Pushing",
+                 x->q->progress_base + (uint64_t)ulnow, x->q->progress_total);
+        return 0;
+}
+
 static void
 set_body(CURL *h, struct xfer *x)
 {
@@ -256,6 +279,11 @@ set_body(CURL *h, struct xfer *x)
                 curl_easy_setopt(h, CURLOPT_READDATA, x);
                 curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->body_fd_len);
                 curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
+                if (q->progress_digest) {
+                        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+                        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xfer);
+                        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+                }
         } else if (!strcmp(q->method, "HEAD")) {
                 curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
         } else if (strcmp(q->method, "GET") != 0) {
@@ -291,7 +319,7 @@ perform(struct reg_client *c, const struct reg_req *q, const char *auth, struct 
         struct err *err)
 {
         cleanup_free char *url = reg_url(c, q->url);
-        struct xfer x = { .q = q, .resp = resp, .max = q->max ? q->max : REG_ERRBODY_MAX };
+        struct xfer x = { .c = c, .q = q, .resp = resp, .max = q->max ? q->max : REG_ERRBODY_MAX };
         struct curl_slist *hdrs = req_headers(q, auth);
         CURL *h = curl_easy_init();
         char ebuf[CURL_ERROR_SIZE] = "";

@@ -130,6 +130,9 @@ struct reg_req {
         int body_fd; /* ... or a range of a file (fd >= 0; 0 is never a blob fd here) */
         uint64_t body_off, body_fd_len;
         size_t max; /* cap on the response body kept (0: REG_ERRBODY_MAX) */
+        /* upload progress: "Pushing" events for this blob, at base + bytes sent of total */
+        const char *progress_digest;
+        uint64_t progress_base, progress_total;
 };
 
 struct reg_resp {

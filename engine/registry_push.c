@@ -33,6 +33,8 @@ struct push {
         struct ref ref;
         char *repo;  /* domain/path */
         char *scope; /* repository:<path>:pull,push */
+        const char *showing; /* the layer whose upload progress is reported, or NULL */
+        uint64_t showing_size;
 };
 
 static int
@@ -107,7 +109,9 @@ send_part(struct push *p, const char *method, const char *url, int fd, uint64_t 
           uint64_t len, const char *range, struct reg_resp *resp, struct err *err)
 {
         struct reg_req q = { .method = method, .url = url, .scope = p->scope, .body_fd = fd,
-                             .body_off = off, .body_fd_len = len, .content_range = range };
+                             .body_off = off, .body_fd_len = len, .content_range = range,
+                             .progress_digest = p->showing, .progress_base = off,
+                             .progress_total = p->showing_size };
 
         if (len == 0)
                 q.body_fd = -1;
@@ -188,8 +192,11 @@ push_blob(struct push *p, const char *digest, uint64_t size, bool show, struct e
                         reg_emit(p->o, digest, st, size, size);
                 return 0;
         }
+        p->showing = show ? digest : NULL;
+        p->showing_size = size;
         if (r == 0)
                 r = upload(p, digest, location, err);
+        p->showing = NULL;
         if (r < 0) {
                 err_prefix(err, "blob %s", digest);
                 return r;
