@@ -34,7 +34,8 @@ struct progress {
         bool tty;
         struct row *rows;
         size_t n, cap;
-        size_t drawn; /* rows printed in the live view so far */
+        size_t drawn;    /* rows printed in the live view so far */
+        bool downloaded; /* some layer was not in the store yet */
 };
 
 static void
@@ -84,6 +85,7 @@ on_progress(void *ctx, const struct reg_progress *p)
         bool changed = strcmp(r->status, p->status) != 0;
 
         snprintf(r->status, sizeof(r->status), "%s", p->status);
+        pr->downloaded |= !strcmp(p->status, "Downloading");
         if (pr->tty && (!strcmp(p->status, "Downloading") || !strcmp(p->status, "Pushing")) &&
             p->total)
                 bar(p, r->line, sizeof(r->line));
@@ -132,7 +134,7 @@ pull_banner(const char *ref)
 }
 
 static void
-pull_result(const char *ref, const char *digest)
+pull_result(const char *ref, const char *digest, bool downloaded)
 {
         struct ref r;
 
@@ -141,7 +143,8 @@ pull_result(const char *ref, const char *digest)
         cleanup_free char *full = ref_string(&r);
         cleanup_free char *fam = ref_familiar(&r);
 
-        fprintf(stderr, "Digest: %s\nStatus: Downloaded image for %s\n", digest, fam);
+        fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
+                downloaded ? "Downloaded newer image" : "Image is up to date", fam);
         printf("%s\n", full);
         ref_release(&r);
 }
@@ -180,6 +183,7 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
                 pull_banner(argv[optind]);
         r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
         free(pr.rows);
+        pr.rows = NULL;
         if (r < 0)
                 return r;
         if (quiet) {
@@ -193,7 +197,7 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
                 }
                 return 0;
         }
-        pull_result(argv[optind], digest);
+        pull_result(argv[optind], digest, pr.downloaded);
         return 0;
 }
 

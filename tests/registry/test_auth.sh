@@ -24,6 +24,10 @@ expect_code 1 sh -c "echo wrong | '$BERTH' --root '$ROOT' login -u tester --pass
 grep -q "incorrect username or password" "$T/err" || fail "wrong password: $(cat "$T/err")"
 [ ! -f "$cfg" ] || ! grep -q "$BASIC" "$cfg" || fail "refused credentials were stored"
 
+say "basic: login without a terminal and without --password-stdin is refused"
+expect_code 1 sh -c "'$BERTH' --root '$ROOT' login -u tester $BASIC </dev/null"
+grep -q "cannot perform an interactive login from a non TTY device" "$T/err" || fail "non-tty login: $(cat "$T/err")"
+
 say "basic: login stores docker's config.json"
 out=$(echo secret | b login -u tester --password-stdin "$BASIC") || fail "login failed"
 [ "$out" = "Login Succeeded" ] || fail "login output: '$out'"

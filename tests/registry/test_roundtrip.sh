@@ -32,7 +32,11 @@ b image prune -a -f >/dev/null
 out=$(b image pull "$REG/test/bb:1" 2>"$T/pull.err") || fail "pull: $(cat "$T/pull.err")"
 [ "$out" = "$REG/test/bb:1" ] || fail "pull stdout: '$out'"
 grep -q "Digest: $digest" "$T/pull.err" || fail "pull digest: $(cat "$T/pull.err")"
+grep -q "Status: Downloaded newer image for $REG/test/bb:1" "$T/pull.err" || fail "pull status: $(cat "$T/pull.err")"
 [ "$(image_json "$REG/test/bb:1" Id)" = "$id" ] || fail "pulled image has another ID"
+b image pull "$REG/test/bb:1" >/dev/null 2>"$T/pull.err" || fail "pull again: $(cat "$T/pull.err")"
+grep -q "Already exists" "$T/pull.err" || fail "pull again downloaded: $(cat "$T/pull.err")"
+grep -q "Status: Image is up to date for $REG/test/bb:1" "$T/pull.err" || fail "pull again: $(cat "$T/pull.err")"
 out=$(b container run --rm "$REG/test/bb:1" echo pulled-ok)
 [ "$out" = "pulled-ok" ] || fail "run pulled image: '$out'"
 
