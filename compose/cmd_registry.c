@@ -116,8 +116,8 @@ progress_setup(const struct cli_globals *g, bool quiet, struct progress *pr, str
 static int
 usage_err(const char *cmd, const char *what, struct err *err)
 {
-        return err_setf(err, -EINVAL, "\"berth %s\" requires %s; see 'berth %s --help'", cmd,
-                        what, cmd);
+        return err_setf(err, -EINVAL, "\"berth %s\" requires %s; see 'berth %s --help'", cmd, what,
+                        cmd);
 }
 
 static void
@@ -158,7 +158,8 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "all-tags", no_argument, NULL, 'a' },
                 { 0 },
         };
-        struct reg_opts o = { .root = g->root, .log = &g->log,
+        struct reg_opts o = { .root = g->root,
+                              .log = &g->log,
                               .platform = getenv("DOCKER_DEFAULT_PLATFORM") };
         cleanup_free char *digest = NULL;
         struct progress pr;
@@ -264,8 +265,7 @@ read_line(FILE *f, const char *what, char **ret, struct err *err)
                 line[--n] = '\0';
         if ((size_t)n > PASSWORD_MAX) {
                 free(line);
-                return err_setf(err, -EINVAL, "login: %s longer than %d bytes", what,
-                                PASSWORD_MAX);
+                return err_setf(err, -EINVAL, "login: %s longer than %d bytes", what, PASSWORD_MAX);
         }
         *ret = line;
         return 0;
@@ -328,7 +328,8 @@ parse_login(int argc, char **argv, struct login_args *a, struct err *err)
                 return usage_err("login", "at most 1 argument", err);
         a->server = optind < argc ? argv[optind] : NULL;
         if (a->pass && a->pass_stdin)
-                return err_setf(err, -EINVAL, "--password and --password-stdin are mutually exclusive");
+                return err_setf(err, -EINVAL,
+                                "--password and --password-stdin are mutually exclusive");
         if (a->pass_stdin && !a->user)
                 return err_setf(err, -EINVAL, "must provide --username with --password-stdin");
         return 0;

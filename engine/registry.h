@@ -25,8 +25,8 @@
 #include "base/err.h"
 #include "base/log.h"
 
-#define REG_MANIFEST_MAX (4u << 20)  /* docker's cap on a manifest */
-#define REG_CONFIG_MAX   (16u << 20) /* image configs */
+#define REG_MANIFEST_MAX     (4u << 20)  /* docker's cap on a manifest */
+#define REG_CONFIG_MAX       (16u << 20) /* image configs */
 #define REG_PARALLEL_DEFAULT 4
 #define REG_CHUNK_DEFAULT    (16u << 20)
 
@@ -43,14 +43,14 @@ struct reg_progress {
 typedef void (*reg_progress_fn)(void *ctx, const struct reg_progress *p);
 
 struct reg_opts {
-        const char *root;       /* berth's state root (the store is opened under it) */
-        const char *platform;   /* pull: "os/arch[/variant]"; NULL: linux/<this machine> */
-        const char *config_dir; /* docker's config dir; NULL: $DOCKER_CONFIG or ~/.docker */
-        const char *insecure;   /* "host:port,..." served over plain http; NULL: the env var
-                                   BERTH_INSECURE_REGISTRIES */
-        unsigned parallel;      /* concurrent blob downloads (0: REG_PARALLEL_DEFAULT) */
-        uint64_t chunk_size;    /* push: blobs larger than this go up in PATCH chunks of
-                                   this size (0: REG_CHUNK_DEFAULT) */
+        const char *root;         /* berth's state root (the store is opened under it) */
+        const char *platform;     /* pull: "os/arch[/variant]"; NULL: linux/<this machine> */
+        const char *config_dir;   /* docker's config dir; NULL: $DOCKER_CONFIG or ~/.docker */
+        const char *insecure;     /* "host:port,..." served over plain http; NULL: the env var
+                                     BERTH_INSECURE_REGISTRIES */
+        unsigned parallel;        /* concurrent blob downloads (0: REG_PARALLEL_DEFAULT) */
+        uint64_t chunk_size;      /* push: blobs larger than this go up in PATCH chunks of
+                                     this size (0: REG_CHUNK_DEFAULT) */
         reg_progress_fn progress; /* optional; called from the calling thread */
         void *progress_ctx;
         const struct logger *log; /* optional: warnings */
@@ -66,8 +66,8 @@ struct reg_opts {
 int reg_pull(const struct reg_opts *o, const char *ref, char **ret_image_id, struct err *err);
 /* reg_pull_full: reg_pull, and *ret_digest (optional, owned) gets the digest the registry
  * resolved the reference to (the index's for a multi-platform image). */
-int reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id,
-                  char **ret_digest, struct err *err);
+int reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id, char **ret_digest,
+                  struct err *err);
 
 /* reg_push: push the local image named ref (its tag, "latest" by default) to its registry.
  * *ret_digest (optional) gets the pushed manifest's digest and *ret_size its length.

@@ -9,8 +9,6 @@
  * Docker normalises an "auths" key by dropping "http(s)://" and any path before comparing
  * it with a registry host, and files Docker Hub under its old index URL.
  */
-#include "engine/registry_int.h"
-
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -22,6 +20,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "engine/jsonx.h"
+#include "engine/registry_int.h"
 
 #define HUB_KEY "https://index.docker.io/v1/"
 
@@ -249,7 +248,8 @@ reg_auth_decode(const char *auth, char **ret_user, char **ret_pass, struct err *
 
         if (reg_unbase64(auth, &plain, &len) < 0 || strlen(plain) != len ||
             !(colon = strchr(plain, ':')))
-                return err_setf(err, -EINVAL, "invalid auth configuration: not base64 user:password");
+                return err_setf(err, -EINVAL,
+                                "invalid auth configuration: not base64 user:password");
         *ret_user = xstrndup(plain, (size_t)(colon - plain));
         *ret_pass = xstrdup(colon + 1);
         return 0;

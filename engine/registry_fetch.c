@@ -7,14 +7,13 @@
  * files are removed; a killed process leaves temp files that store_ingest_sweep removes.
  * A 401 (an expired token) restarts that transfer once with a fresh token.
  */
-#include "engine/registry_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "engine/registry_int.h"
 #include "engine/store.h"
 
 struct dl {

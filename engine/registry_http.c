@@ -10,9 +10,6 @@
  * libcurl drops our Authorization header when a redirect leaves the registry's host (blob
  * storage redirects), which is what the spec requires.
  */
-#include "engine/registry_int.h"
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -21,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
@@ -29,6 +27,7 @@
 #include "base/fs.h"
 #include "base/strv.h"
 #include "engine/jsonx.h"
+#include "engine/registry_int.h"
 
 /* ---- transport choice ---- */
 
@@ -80,9 +79,9 @@ load_creds(struct reg_client *c, struct err *err)
         if (r == 0)
                 r = reg_config_lookup(cfg, c->domain, &c->user, &c->pass, err);
         if (r == 0 && !c->user &&
-            (jsonx_str(cfg, "credsStore") ||
-             jsonx_str(jsonx_get(cfg, "credHelpers"), c->domain)))
-                log_warn(c->o->log, "%s names a credential helper; berth does not run them, so "
+            (jsonx_str(cfg, "credsStore") || jsonx_str(jsonx_get(cfg, "credHelpers"), c->domain)))
+                log_warn(c->o->log,
+                         "%s names a credential helper; berth does not run them, so "
                          "'%s' is used anonymously (berth login stores credentials in the file)",
                          path, c->domain);
         json_object_put(cfg);
@@ -90,16 +89,14 @@ load_creds(struct reg_client *c, struct err *err)
 }
 
 int
-reg_client_init(struct reg_client *c, const struct reg_opts *o, const char *domain,
-                struct err *err)
+reg_client_init(struct reg_client *c, const struct reg_opts *o, const char *domain, struct err *err)
 {
         const char *insecure = o->insecure ? o->insecure : getenv("BERTH_INSECURE_REGISTRIES");
         const char *host = !strcmp(domain, "docker.io") ? "registry-1.docker.io" : domain;
 
         *c = (struct reg_client){ .o = o };
         c->domain = xstrdup(domain);
-        c->base = xasprintf("%s://%s", reg_is_insecure(domain, insecure) ? "http" : "https",
-                            host);
+        c->base = xasprintf("%s://%s", reg_is_insecure(domain, insecure) ? "http" : "https", host);
         return load_creds(c, err);
 }
 
@@ -263,8 +260,8 @@ on_xfer(void *ctx, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal, cur
             100)
                 return 0;
         x->shown = now;
-        reg_emit(x->c->o, x->q->progress_digest, "Pushing",
-                 x->q->progress_base + (uint64_t)ulnow, x->q->progress_total);
+        reg_emit(x->c->o, x->q->progress_digest, "Pushing", x->q->progress_base + (uint64_t)ulnow,
+                 x->q->progress_total);
         return 0;
 }
 
@@ -298,8 +295,8 @@ req_headers(const struct reg_req *q, const char *auth)
 {
         struct curl_slist *l = NULL;
         cleanup_free char *a = q->accept ? xasprintf("Accept: %s", q->accept) : NULL;
-        cleanup_free char *ct = xasprintf("Content-Type: %s", q->content_type ? q->content_type
-                                                                             : "application/octet-stream");
+        cleanup_free char *ct = xasprintf(
+                "Content-Type: %s", q->content_type ? q->content_type : "application/octet-stream");
         cleanup_free char *cr =
                 q->content_range ? xasprintf("Content-Range: %s", q->content_range) : NULL;
 
@@ -441,8 +438,8 @@ fetch_token(struct reg_client *c, const char *scope, char **ret, struct err *err
 
         curl_easy_cleanup(h);
         if (!c->ch.realm || strncmp(c->ch.realm, "http", 4) != 0)
-                return err_setf(err, -EPROTO, "registry %s: bearer challenge without a usable realm",
-                                c->domain);
+                return err_setf(err, -EPROTO,
+                                "registry %s: bearer challenge without a usable realm", c->domain);
         r = perform(c, &q, auth, &resp, err);
         if (r == 0 && resp.status != 200)
                 r = reg_http_error(&resp, "get a token", err);
@@ -453,8 +450,7 @@ fetch_token(struct reg_client *c, const char *scope, char **ret, struct err *err
 }
 
 int
-reg_auth_header(struct reg_client *c, const char *scope, bool refresh, char **ret,
-                struct err *err)
+reg_auth_header(struct reg_client *c, const char *scope, bool refresh, char **ret, struct err *err)
 {
         const char *key = scope ? scope : "";
         char *tok = NULL;
@@ -472,7 +468,8 @@ reg_auth_header(struct reg_client *c, const char *scope, bool refresh, char **re
                                 c->domain, c->ch.scheme);
         for (size_t i = 0; i < c->ntokens && !refresh; i++)
                 if (!strcmp(c->tokens[i].scope, key))
-                        return (*ret = xasprintf("Authorization: Bearer %s", c->tokens[i].token), 0);
+                        return (*ret = xasprintf("Authorization: Bearer %s", c->tokens[i].token),
+                                0);
         r = fetch_token(c, scope, &tok, err);
         if (r < 0)
                 return r;
@@ -560,7 +557,7 @@ int
 reg_http_error(const struct reg_resp *r, const char *what, struct err *err)
 {
         struct sbuf sb = SBUF_INIT;
-        int code = r->status == 404               ? -ENOENT
+        int code = r->status == 404                       ? -ENOENT
                    : r->status == 401 || r->status == 403 ? -EACCES
                                                           : -EIO;
 

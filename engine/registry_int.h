@@ -19,8 +19,8 @@
 #include "engine/digest.h"
 #include "engine/registry.h"
 
-#define REG_TOKEN_MAX    (1u << 20)  /* token endpoint responses */
-#define REG_ERRBODY_MAX  (64u << 10) /* error bodies kept for messages */
+#define REG_TOKEN_MAX      (1u << 20)  /* token endpoint responses */
+#define REG_ERRBODY_MAX    (64u << 10) /* error bodies kept for messages */
 #define REG_CONFIGJSON_MAX (4u << 20)
 
 /* ---- registry_auth.c ---- */

@@ -4,14 +4,13 @@
  * token-auth registry first fetches a token for them from the challenge's realm (no scope).
  * Only credentials the registry accepted are written to config.json.
  */
-#include "engine/registry_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "engine/registry_int.h"
 
 /* login_domain: the registry host a `login SERVER` argument names. Owned. */
 static char *
@@ -45,8 +44,8 @@ check_login(const struct reg_opts *o, const char *domain, const char *user, cons
                 r = reg_http_error(&resp, "login", err);
         if (r == -EACCES) {
                 err_clear(err);
-                r = err_setf(err, -EACCES, "login to %s: unauthorized: incorrect username or password",
-                             domain);
+                r = err_setf(err, -EACCES,
+                             "login to %s: unauthorized: incorrect username or password", domain);
         }
         reg_resp_release(&resp);
         reg_client_release(&c);

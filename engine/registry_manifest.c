@@ -6,8 +6,6 @@
  * means v7 and an arm64 one v8. Index entries that are buildkit attestations (platform
  * unknown/unknown) never match.
  */
-#include "engine/registry_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +14,7 @@
 #include "base/cleanup.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
+#include "engine/registry_int.h"
 #include "engine/store.h"
 
 static int
@@ -79,8 +78,7 @@ entry_matches(json_object *d, const struct reg_platform *p)
 }
 
 int
-reg_platform_pick(json_object *index, const struct reg_platform *p, size_t *ret,
-                  struct err *err)
+reg_platform_pick(json_object *index, const struct reg_platform *p, size_t *ret, struct err *err)
 {
         json_object *list = jsonx_get_type(index, "manifests", json_type_array);
         size_t n = list ? json_object_array_length(list) : 0;
@@ -120,7 +118,8 @@ reg_media_is_index(const char *media)
 bool
 reg_media_is_manifest(const char *media)
 {
-        return media && (!strcmp(media, MEDIA_OCI_MANIFEST) || !strcmp(media, MEDIA_DOCKER_MANIFEST));
+        return media &&
+               (!strcmp(media, MEDIA_OCI_MANIFEST) || !strcmp(media, MEDIA_DOCKER_MANIFEST));
 }
 
 static bool
@@ -151,8 +150,8 @@ read_desc(json_object *d, const char *what, size_t i, struct reg_blob *ret, stru
         int64_t size = jsonx_int(d, "size", -1);
 
         if (!digest_valid(digest) || size < 0)
-                return err_setf(err, -EPROTO, "%s: descriptor %zu has no valid sha256 digest and size",
-                                what, i);
+                return err_setf(err, -EPROTO,
+                                "%s: descriptor %zu has no valid sha256 digest and size", what, i);
         snprintf(ret->digest, sizeof(ret->digest), "%s", digest);
         ret->media = xstrdup(media ? media : "");
         ret->size = (uint64_t)size;
@@ -184,7 +183,8 @@ reg_manifest_blobs(json_object *m, const char *what, struct reg_blob **ret, size
         if (jsonx_int(m, "schemaVersion", 0) == 1)
                 return err_setf(err, -EPROTO,
                                 "%s: Docker Image manifest schema 1 is not supported; push the "
-                                "image again with a current client", what);
+                                "image again with a current client",
+                                what);
         if (jsonx_int(m, "schemaVersion", 0) != 2 || !cfg || !layers)
                 return err_setf(err, -EPROTO, "%s: not an image manifest", what);
         if (n > IMAGE_LAYERS_MAX)

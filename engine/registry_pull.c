@@ -9,8 +9,6 @@
  * renames into place only when the digest matches, so nothing unverified ever becomes a blob.
  * A blob longer than its descriptor is cut off at once.
  */
-#include "engine/registry_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +19,10 @@
 #include "engine/image.h"
 #include "engine/jsonx.h"
 #include "engine/ref.h"
+#include "engine/registry_int.h"
 #include "engine/store.h"
 
-#define ACCEPT_ALL                                                                         \
+#define ACCEPT_ALL \
         MEDIA_OCI_INDEX ", " MEDIA_DOCKER_LIST ", " MEDIA_OCI_MANIFEST ", " MEDIA_DOCKER_MANIFEST
 
 struct pull {
@@ -86,8 +85,12 @@ static int
 fetch_manifest(struct pull *p, const char *reference, struct manifest *m, struct err *err)
 {
         cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", p->ref.path, reference);
-        struct reg_req q = { .method = "GET", .url = path, .scope = p->scope,
-                             .accept = ACCEPT_ALL, .body_fd = -1, .max = REG_MANIFEST_MAX };
+        struct reg_req q = { .method = "GET",
+                             .url = path,
+                             .scope = p->scope,
+                             .accept = ACCEPT_ALL,
+                             .body_fd = -1,
+                             .max = REG_MANIFEST_MAX };
         struct reg_resp resp = { .body = SBUF_INIT };
         int r = reg_do(&p->c, &q, &resp, err);
 
@@ -104,7 +107,7 @@ fetch_manifest(struct pull *p, const char *reference, struct manifest *m, struct
                 m->media = jsonx_str(m->json, "mediaType");
                 if (!m->media && resp.content_type)
                         m->media = jsonx_get(m->json, "manifests") ? MEDIA_OCI_INDEX
-                                                                    : MEDIA_OCI_MANIFEST;
+                                                                   : MEDIA_OCI_MANIFEST;
                 if (!m->media)
                         m->media = MEDIA_OCI_MANIFEST;
         }

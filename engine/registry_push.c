@@ -11,8 +11,6 @@
  * unchanged and keeps its digest. A mount is tried when berth pulled or pushed the blob
  * from/to another repository of the same registry (reg_sources_*).
  */
-#include "engine/registry_int.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +22,7 @@
 #include "engine/image.h"
 #include "engine/jsonx.h"
 #include "engine/ref.h"
+#include "engine/registry_int.h"
 #include "engine/store.h"
 
 struct push {
@@ -31,8 +30,8 @@ struct push {
         struct reg_client c;
         struct store *s;
         struct ref ref;
-        char *repo;  /* domain/path */
-        char *scope; /* repository:<path>:pull,push */
+        char *repo;          /* domain/path */
+        char *scope;         /* repository:<path>:pull,push */
         const char *showing; /* the layer whose upload progress is reported, or NULL */
         uint64_t showing_size;
 };
@@ -105,12 +104,18 @@ with_digest(const char *location, const char *digest)
 
 /* send: one PATCH or PUT of bytes [off, off+len) of fd to location. */
 static int
-send_part(struct push *p, const char *method, const char *url, int fd, uint64_t off,
-          uint64_t len, const char *range, struct reg_resp *resp, struct err *err)
+send_part(struct push *p, const char *method, const char *url, int fd, uint64_t off, uint64_t len,
+          const char *range, struct reg_resp *resp, struct err *err)
 {
-        struct reg_req q = { .method = method, .url = url, .scope = p->scope, .body_fd = fd,
-                             .body_off = off, .body_fd_len = len, .content_range = range,
-                             .progress_digest = p->showing, .progress_base = off,
+        struct reg_req q = { .method = method,
+                             .url = url,
+                             .scope = p->scope,
+                             .body_fd = fd,
+                             .body_off = off,
+                             .body_fd_len = len,
+                             .content_range = range,
+                             .progress_digest = p->showing,
+                             .progress_base = off,
                              .progress_total = p->showing_size };
 
         if (len == 0)
@@ -128,8 +133,8 @@ upload_chunked(struct push *p, const char *digest, int fd, uint64_t size, char *
 
         for (uint64_t off = 0; r == 0 && off < size; off += chunk) {
                 uint64_t n = size - off < chunk ? size - off : chunk;
-                cleanup_free char *range = xasprintf("%ju-%ju", (uintmax_t)off,
-                                                     (uintmax_t)(off + n - 1));
+                cleanup_free char *range =
+                        xasprintf("%ju-%ju", (uintmax_t)off, (uintmax_t)(off + n - 1));
 
                 r = send_part(p, "PATCH", *location, fd, off, n, range, &resp, err);
                 if (r == 0 && (resp.status != 202 || !resp.location))
@@ -207,13 +212,18 @@ push_blob(struct push *p, const char *digest, uint64_t size, bool show, struct e
 }
 
 static int
-put_manifest(struct push *p, const char *media, const char *bytes, size_t len,
-             const char *digest, struct err *err)
+put_manifest(struct push *p, const char *media, const char *bytes, size_t len, const char *digest,
+             struct err *err)
 {
-        cleanup_free char *path = xasprintf("/v2/%s/manifests/%s", p->ref.path,
-                                            p->ref.tag ? p->ref.tag : digest);
-        struct reg_req q = { .method = "PUT", .url = path, .scope = p->scope, .body_fd = -1,
-                             .content_type = media, .body = bytes, .body_len = len };
+        cleanup_free char *path =
+                xasprintf("/v2/%s/manifests/%s", p->ref.path, p->ref.tag ? p->ref.tag : digest);
+        struct reg_req q = { .method = "PUT",
+                             .url = path,
+                             .scope = p->scope,
+                             .body_fd = -1,
+                             .content_type = media,
+                             .body = bytes,
+                             .body_len = len };
         struct reg_resp resp = { .body = SBUF_INIT };
         int r = reg_do(&p->c, &q, &resp, err);
 

@@ -69,8 +69,9 @@ static void
 test_registry_auth__base64_round_trips(void **state)
 {
         static const char *const in[] = { "", "f", "fo", "foo", "foob", "fooba", "tester:secret" };
-        static const char *const out[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                           "dGVzdGVyOnNlY3JldA==" };
+        static const char *const out[] = {
+                "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "dGVzdGVyOnNlY3JldA=="
+        };
         char *dec;
         size_t n;
 
@@ -144,8 +145,8 @@ test_registry_auth__config_lookup_and_set(void **state)
         assert_null(u);
 
         assert_int_equal(reg_config_set(cfg, "new:1", "me", "s3cret"), 1);
-        assert_string_equal(
-                jsonx_str(jsonx_get(jsonx_get(cfg, "auths"), "new:1"), "auth"), "bWU6czNjcmV0");
+        assert_string_equal(jsonx_str(jsonx_get(jsonx_get(cfg, "auths"), "new:1"), "auth"),
+                            "bWU6czNjcmV0");
         assert_int_equal(reg_config_set(cfg, "new:1", NULL, NULL), 1);
         assert_int_equal(reg_config_set(cfg, "new:1", NULL, NULL), 0);
         assert_string_equal(jsonx_str(cfg, "credsStore"), "x");

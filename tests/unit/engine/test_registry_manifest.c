@@ -14,8 +14,9 @@
 #include "engine/jsonx.h"
 #include "engine/registry_int.h"
 
-#define D(c) "\"sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
-             c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c "\""
+#define D(c)                                                                                      \
+        "\"sha256:" c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+                c c c c c c c c c c c c c c c c c c c c c c c c c "\""
 #define MT_M "\"application/vnd.oci.image.manifest.v1+json\""
 
 static json_object *
@@ -55,18 +56,25 @@ test_registry_manifest__parses_platforms(void **state)
 
 static const char *const list =
         "{\"schemaVersion\":2,\"manifests\":["
-        "{\"mediaType\":" MT_M ",\"digest\":" D("a") ",\"size\":1,"
-        "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
-        "{\"mediaType\":" MT_M ",\"digest\":" D("b") ",\"size\":1,"
-        "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
-        "{\"mediaType\":" MT_M ",\"digest\":" D("c") ",\"size\":1,"
-        "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
-        "{\"mediaType\":" MT_M ",\"digest\":" D("d") ",\"size\":1,"
-        "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
-        "{\"mediaType\":" MT_M ",\"digest\":" D("e") ",\"size\":1,"
-        "\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\"}},"
-        "{\"mediaType\":" MT_M ",\"digest\":" D("f") ",\"size\":1,"
-        "\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]}";
+        "{\"mediaType\":" MT_M ",\"digest\":" D(
+                "a") ",\"size\":1,"
+                     "\"platform\":{\"os\":\"linux\",\"architecture\":\"amd64\"}},"
+                     "{\"mediaType\":" MT_M ",\"digest\":" D(
+                             "b") ",\"size\":1,"
+                                  "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}},"
+                                  "{\"mediaType\":" MT_M ",\"digest\":" D(
+                                          "c") ",\"size\":1,"
+                                               "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v7\"}},"
+                                               "{\"mediaType\":" MT_M ",\"digest\":" D(
+                                                       "d") ",\"size\":1,"
+                                                            "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm64\"}},"
+                                                            "{\"mediaType\":" MT_M ",\"digest\":" D(
+                                                                    "e") ",\"size\":1,"
+                                                                         "\"platform\":{\"os\":\"windows\",\"architecture\":\"amd64\"}},"
+                                                                         "{\"mediaType\":" MT_M
+                                                                         ",\"digest\":" D(
+                                                                                 "f") ",\"size\":1,"
+                                                                                      "\"platform\":{\"os\":\"unknown\",\"architecture\":\"unknown\"}}]}";
 
 static size_t
 pick(json_object *idx, const char *platform)
@@ -105,11 +113,14 @@ test_registry_manifest__exact_variant_beats_missing_one(void **state)
 {
         json_object *idx = parse(
                 "{\"manifests\":["
-                "{\"digest\":" D("a") ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\"}},"
-                "{\"digest\":" D("b") ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
-                "\"variant\":\"v7\"}},"
-                "{\"mediaType\":\"application/vnd.in-toto+json\",\"digest\":" D("c") ","
-                "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}}]}");
+                "{\"digest\":" D(
+                        "a") ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\"}},"
+                             "{\"digest\":" D(
+                                     "b") ",\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\","
+                                          "\"variant\":\"v7\"}},"
+                                          "{\"mediaType\":\"application/vnd.in-toto+json\",\"digest\":" D(
+                                                  "c") ","
+                                                       "\"platform\":{\"os\":\"linux\",\"architecture\":\"arm\",\"variant\":\"v6\"}}]}");
         struct err err = { 0 };
         struct reg_platform p;
         size_t i;
@@ -129,10 +140,13 @@ test_registry_manifest__checks_image_manifests(void **state)
 {
         json_object *m = parse(
                 "{\"schemaVersion\":2,\"mediaType\":" MT_M ",\"config\":{\"mediaType\":"
-                "\"application/vnd.oci.image.config.v1+json\",\"digest\":" D("1") ",\"size\":9},"
-                "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
-                "\"digest\":" D("2") ",\"size\":10},{\"mediaType\":"
-                "\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":" D("3") ",\"size\":11}]}");
+                "\"application/vnd.oci.image.config.v1+json\",\"digest\":" D(
+                        "1") ",\"size\":9},"
+                             "\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\","
+                             "\"digest\":" D(
+                                     "2") ",\"size\":10},{\"mediaType\":"
+                                          "\"application/vnd.oci.image.layer.v1.tar+zstd\",\"digest\":" D(
+                                                  "3") ",\"size\":11}]}");
         struct reg_blob *b;
         size_t n;
         struct err err = { 0 };
@@ -154,14 +168,18 @@ test_registry_manifest__refuses_what_it_cannot_pull(void **state)
                 "{\"schemaVersion\":1,\"fsLayers\":[]}",
                 "{\"schemaVersion\":2,\"layers\":[]}",
                 "{\"schemaVersion\":2,\"config\":{\"digest\":\"sha256:12\",\"size\":1},\"layers\":[]}",
-                "{\"schemaVersion\":2,\"config\":{\"digest\":" D("1") ",\"size\":-1},\"layers\":[]}",
-                "{\"schemaVersion\":2,\"config\":{\"digest\":" D("1") ",\"size\":1},\"layers\":["
-                "{\"mediaType\":\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\","
-                "\"digest\":" D("2") ",\"size\":1}]}",
-                "{\"schemaVersion\":2,\"config\":{\"digest\":" D("1") ",\"size\":1},\"layers\":["
-                "{\"mediaType\":\"application/x-helm\",\"digest\":" D("2") ",\"size\":1}]}",
+                "{\"schemaVersion\":2,\"config\":{\"digest\":" D(
+                        "1") ",\"size\":-1},\"layers\":[]}",
+                "{\"schemaVersion\":2,\"config\":{\"digest\":" D(
+                        "1") ",\"size\":1},\"layers\":["
+                             "{\"mediaType\":\"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip\","
+                             "\"digest\":" D("2") ",\"size\":1}]}",
+                "{\"schemaVersion\":2,\"config\":{\"digest\":" D(
+                        "1") ",\"size\":1},\"layers\":["
+                             "{\"mediaType\":\"application/x-helm\",\"digest\":" D(
+                                     "2") ",\"size\":1}]}",
                 "{\"schemaVersion\":2,\"config\":{\"digest\":" D("1") ",\"size\":99999999999},"
-                "\"layers\":[]}",
+                                                                      "\"layers\":[]}",
         };
         static const int code[] = { -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EFBIG };
 
