@@ -5,7 +5,8 @@
  * body longer than the descriptor's size is cut off, and the writer is committed (renamed
  * into blobs/) only when the digest matches. Any failure abandons every writer, whose temp
  * files are removed; a killed process leaves temp files that store_ingest_sweep removes.
- * A 401 (an expired token) restarts that transfer once with a fresh token.
+ * A 401 (an expired token: with a fresh one), a 5xx or a network failure restarts that
+ * transfer from the start, up to FETCH_TRIES times.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "engine/registry_int.h"
 #include "engine/store.h"
 
+#define FETCH_TRIES 3
+
 struct dl {
         struct fetch *f;
         const struct reg_blob *b;
@@ -23,8 +26,8 @@ struct dl {
         struct curl_slist *hdrs;
         struct store_writer *w;
         uint64_t got, shown;
-        bool retried;
-        int failed; /* -errno from the write callback */
+        unsigned tries; /* restarts so far (expired token, transient failure) */
+        int failed;     /* -errno from the write callback */
         struct err err;
         struct reg_resp resp; /* status and error body */
 };
@@ -124,13 +127,17 @@ dl_finish(struct fetch *f, struct dl *d, CURLcode cc, struct err *err)
         curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->resp.status);
         if (d->failed < 0)
                 return err_setf(err, d->failed, "%s", d->err.msg);
+        /* start again after an expired token, a dropped connection or a 5xx, as docker does */
+        if (d->tries < FETCH_TRIES &&
+            (d->resp.status == 401 || d->resp.status >= 500 || cc != CURLE_OK)) {
+                bool refresh = d->resp.status == 401;
+
+                d->tries++;
+                dl_stop(f, d);
+                return dl_start(f, d, refresh, err);
+        }
         if (cc != CURLE_OK)
                 return err_setf(err, -EIO, "GET blob %s: %s", d->b->digest, curl_easy_strerror(cc));
-        if (d->resp.status == 401 && !d->retried) {
-                d->retried = true;
-                dl_stop(f, d);
-                return dl_start(f, d, true, err);
-        }
         if (d->resp.status != 200) {
                 r = reg_http_error(&d->resp, "GET blob", err);
                 err_prefix(err, "%s", d->b->digest);

@@ -197,6 +197,10 @@ reg_manifest_blobs(json_object *m, const char *what, struct reg_blob **ret, size
                 if (r == 0)
                         r = check_layer(&b[i + 1], what, err);
         }
+        if (r == 0 && *b[0].media && strcmp(b[0].media, MEDIA_OCI_CONFIG) != 0 &&
+            strcmp(b[0].media, MEDIA_DOCKER_CONFIG) != 0)
+                r = err_setf(err, -EPROTO, "%s: not a container image (config type '%s')", what,
+                             b[0].media);
         if (r == 0 && b[0].size > REG_CONFIG_MAX)
                 r = err_setf(err, -EFBIG, "%s: config of %ju bytes (at most %u)", what,
                              (uintmax_t)b[0].size, REG_CONFIG_MAX);

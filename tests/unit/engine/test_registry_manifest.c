@@ -180,8 +180,11 @@ test_registry_manifest__refuses_what_it_cannot_pull(void **state)
                                      "2") ",\"size\":1}]}",
                 "{\"schemaVersion\":2,\"config\":{\"digest\":" D("1") ",\"size\":99999999999},"
                                                                       "\"layers\":[]}",
+                "{\"schemaVersion\":2,\"config\":{\"mediaType\":\"application/vnd.cncf.helm.config.v1+json\","
+                "\"digest\":" D("1") ",\"size\":1},\"layers\":[]}",
         };
-        static const int code[] = { -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EPROTO, -EFBIG };
+        static const int code[] = { -EPROTO, -EPROTO, -EPROTO, -EPROTO,
+                                    -EPROTO, -EPROTO, -EFBIG,  -EPROTO };
 
         (void)state;
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
