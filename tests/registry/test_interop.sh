@@ -83,11 +83,21 @@ out=$(b container run --rm "$REG/multi:1" echo zstd-ok)
 b image pull -q "$REG/multi@$idx" >/dev/null 2>"$T/err" || fail "pull by index digest: $(cat "$T/err")"
 b image inspect "$REG/multi@$idx" >/dev/null || fail "image not found by its index digest"
 
+say "an image pulled through an index is pushed as its platform manifest, unchanged"
+ROOT="$T/root-repush" # a fresh store (in the first one the image ID is busybox's)
+b image pull -q "$REG/multi:1" >/dev/null 2>"$T/err" || fail "pull index: $(cat "$T/err")"
+b image tag "$REG/multi:1" "$REG/repush:1"
+out=$(b image push -q "$REG/repush:1" 2>"$T/err") || fail "push of a pulled index: $(cat "$T/err")"
+[ "$out" = "1: digest: $mhost size: $(stat -c %s "$T/m-host.json")" ] || fail "repush: '$out', want $mhost"
+
 say "--platform linux/$other picks the other entry; an absent platform fails"
 ROOT="$T/root-other" # a fresh store
 b image pull -q --platform "linux/$other" "$REG/multi:1" >/dev/null 2>"$T/err" || fail "pull --platform: $(cat "$T/err")"
 store_has_blob "$mother" || fail "--platform linux/$other did not pull its manifest"
 ! store_has_blob "$zstd_d" || fail "--platform linux/$other pulled the host's layer"
+b image tag "$REG/multi:1" "$REG/repush:2"
+out=$(b image push -q "$REG/repush:2" 2>"$T/err") || fail "push of the other platform: $(cat "$T/err")"
+[ "$out" = "2: digest: $mother size: $(stat -c %s "$T/m-other.json")" ] || fail "repush other: '$out'"
 expect_code 1 b image pull --platform linux/ppc64le "$REG/multi:1"
 grep -q "no matching manifest for linux/ppc64le" "$T/err" || fail "absent platform: $(cat "$T/err")"
 say "ok"
