@@ -143,9 +143,10 @@ reg_easy_common(CURL *h)
         curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
         curl_easy_setopt(h, CURLOPT_MAXREDIRS, 10L);
         curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
-        /* a stalled transfer fails instead of hanging: < 1 byte/s for 60 s */
+        /* a stalled transfer fails instead of hanging: < 1 byte/s for 2 minutes (long enough
+         * for a registry to verify a big upload before it answers) */
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
+        curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(h, CURLOPT_USERAGENT, "berth/" BERTH_VERSION);
