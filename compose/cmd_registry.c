@@ -97,18 +97,19 @@ on_progress(void *ctx, const struct reg_progress *p)
                 fprintf(stderr, "%s\n", r->line);
 }
 
-/* progress_setup: -q or --progress quiet: none; tty: live; else plain lines. */
-static void
+/* progress_setup: -q or --progress quiet: none (returns true); tty: live; else plain lines. */
+static bool
 progress_setup(const struct cli_globals *g, bool quiet, struct progress *pr, struct reg_opts *o)
 {
         const char *mode = g->progress ? g->progress : "auto";
 
         *pr = (struct progress){ 0 };
         if (quiet || !strcmp(mode, "quiet"))
-                return;
+                return true;
         pr->tty = !strcmp(mode, "tty") || (!strcmp(mode, "auto") && isatty(STDERR_FILENO));
         o->progress = on_progress;
         o->progress_ctx = pr;
+        return false;
 }
 
 /* ---- image pull / push ---- */
@@ -179,7 +180,7 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         }
         if (argc - optind != 1)
                 return usage_err("image pull", "exactly 1 argument", err);
-        progress_setup(g, quiet, &pr, &o);
+        quiet = progress_setup(g, quiet, &pr, &o);
         if (!quiet)
                 pull_banner(argv[optind]);
         r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
@@ -237,7 +238,7 @@ cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err)
         cleanup_free char *tag = xstrdup(rf.tag ? rf.tag : rf.digest);
 
         ref_release(&rf);
-        progress_setup(g, quiet, &pr, &o);
+        quiet = progress_setup(g, quiet, &pr, &o);
         if (!quiet)
                 fprintf(stderr, "The push refers to repository [%s]\n", repo);
         r = reg_push(&o, argv[optind], &digest, &size, err);

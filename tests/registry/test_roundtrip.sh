@@ -46,6 +46,22 @@ out=$(b image pull -q "$REG/test/bb:1" 2>"$T/err")
 b image pull -q "$REG/test/bb@$digest" >/dev/null || fail "pull by digest"
 b image inspect "$REG/test/bb@$digest" >/dev/null || fail "image by digest not found"
 
+say "progress: plain lines off a terminal, live bars on one, none with --progress quiet"
+b image rm "$REG/test/bb:1" "$REG/test/bb@$digest" >/dev/null 2>&1 || true
+b image prune -a -f >/dev/null
+b image pull "$REG/test/bb:1" >/dev/null 2>"$T/plain.err"
+grep -q '^[0-9a-f]\{12\}: Download complete$' "$T/plain.err" || fail "plain progress: $(cat "$T/plain.err")"
+grep -q "$(printf '\033')" "$T/plain.err" && fail "escape sequences off a terminal"
+b --progress quiet image pull "$REG/test/bb:1" >/dev/null 2>"$T/quiet.err"
+[ ! -s "$T/quiet.err" ] || fail "--progress quiet printed: $(cat "$T/quiet.err")"
+if command -v script >/dev/null 2>&1; then
+	b image rm "$REG/test/bb:1" >/dev/null
+	b image prune -a -f >/dev/null
+	script -qec "'$BERTH' --root '$ROOT' image pull $REG/test/bb:1" /dev/null >"$T/tty.out" </dev/null ||
+		fail "pull on a terminal: $(cat "$T/tty.out")"
+	grep -q 'Downloading \[' "$T/tty.out" || fail "no progress bar on a terminal: $(cat "$T/tty.out")"
+fi
+
 say "a big layer is pushed in chunks (PATCH) and pulled back"
 mkdir -p "$T/big"
 head -c 20000000 /dev/urandom >"$T/big/blob"
