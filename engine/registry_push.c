@@ -7,11 +7,13 @@
  *   PATCH <location>  Content-Range: a-b  (repeated)      chunked upload, then PUT ?digest=
  *   PUT   /v2/<name>/manifests/<tag>                      the manifest, byte for byte
  *
- * Blobs go up as the store holds them (layers, then the config), so the manifest is pushed
+ * Layers go up several at once (one thread and client per upload, o->parallel of them),
+ * then the config. Blobs go up as the store holds them, so the manifest is pushed
  * unchanged and keeps its digest. A mount is tried when berth pulled or pushed the blob
  * from/to another repository of the same registry (reg_sources_*).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,8 +238,98 @@ put_manifest(struct push *p, const char *media, const char *bytes, size_t len, c
         return r;
 }
 
-/* push_image: every layer, then the config, then the manifest (a registry refuses a
- * manifest whose blobs it does not have). */
+/* ---- layers in parallel ---- */
+
+/* A pool of workers, each with its own client (curl handles and tokens are per thread),
+ * taking layers in order. Progress callbacks are serialised through the pool's lock. */
+struct pool {
+        pthread_mutex_t lock;
+        struct push *p;       /* the caller's push: read-only while workers run */
+        struct reg_opts o;    /* the caller's options, progress through the lock */
+        const char **digests; /* layers */
+        const uint64_t *sizes;
+        size_t n, next;
+        int r; /* the first failure */
+        struct err err;
+};
+
+static void
+locked_progress(void *ctx, const struct reg_progress *rp)
+{
+        struct pool *pl = ctx;
+
+        pthread_mutex_lock(&pl->lock);
+        pl->p->o->progress(pl->p->o->progress_ctx, rp);
+        pthread_mutex_unlock(&pl->lock);
+}
+
+/* take: the next layer to push, or -1 when done or after a failure. */
+static ssize_t
+take(struct pool *pl)
+{
+        ssize_t i = -1;
+
+        pthread_mutex_lock(&pl->lock);
+        if (pl->r == 0 && pl->next < pl->n)
+                i = (ssize_t)pl->next++;
+        pthread_mutex_unlock(&pl->lock);
+        return i;
+}
+
+static void *
+worker(void *arg)
+{
+        struct pool *pl = arg;
+        struct push w = *pl->p;
+        struct err err = { 0 };
+        ssize_t i;
+        int r = reg_client_init(&w.c, &pl->o, w.ref.domain, &err);
+
+        w.o = &pl->o;
+        while (r == 0 && (i = take(pl)) >= 0)
+                r = push_blob(&w, pl->digests[i], pl->sizes[i], true, &err);
+        reg_client_release(&w.c);
+        pthread_mutex_lock(&pl->lock);
+        if (r < 0 && pl->r == 0) {
+                pl->r = r;
+                pl->err = err;
+        }
+        pthread_mutex_unlock(&pl->lock);
+        return NULL;
+}
+
+static int
+push_layers(struct push *p, const char **digests, const uint64_t *sizes, size_t n, struct err *err)
+{
+        struct pool pl = { .p = p, .o = *p->o, .digests = digests, .sizes = sizes, .n = n };
+        size_t nw = p->o->parallel ? p->o->parallel : REG_PARALLEL_DEFAULT;
+        pthread_t *t;
+        size_t started = 0;
+
+        if (nw > n)
+                nw = n;
+        pthread_mutex_init(&pl.lock, NULL);
+        if (p->o->progress) {
+                pl.o.progress = locked_progress;
+                pl.o.progress_ctx = &pl;
+        }
+        t = xcalloc(nw + 1, sizeof(*t));
+        for (; started < nw; started++)
+                if (pthread_create(&t[started], NULL, worker, &pl) != 0)
+                        break;
+        if (started == 0)
+                worker(&pl); /* no thread to be had: push them here */
+        for (size_t i = 0; i < started; i++)
+                pthread_join(t[i], NULL);
+        free(t);
+        pthread_mutex_destroy(&pl.lock);
+        if (pl.r < 0 && err)
+                *err = pl.err;
+        return pl.r;
+}
+
+/* push_image: every layer (several at once), then the config, then the manifest (a
+ * registry refuses a manifest whose blobs it does not have). */
 static int
 push_image(struct push *p, const struct image *img, char **ret_digest, uint64_t *ret_size,
            struct err *err)
@@ -249,12 +341,13 @@ push_image(struct push *p, const struct image *img, char **ret_digest, uint64_t 
         size_t len, n = strv_length(img->layer_digests);
         int r = 0;
 
-        for (size_t i = 0; i < n; i++)
+        cleanup_free uint64_t *sizes = xcalloc(n + 1, sizeof(*sizes));
+
+        for (size_t i = 0; i < n; i++) {
+                sizes[i] = (uint64_t)jsonx_int(json_object_array_get_idx(layers, i), "size", 0);
                 reg_emit(p->o, img->layer_digests[i], "Preparing", 0, 0);
-        for (size_t i = 0; r == 0 && i < n; i++)
-                r = push_blob(p, img->layer_digests[i],
-                              (uint64_t)jsonx_int(json_object_array_get_idx(layers, i), "size", 0),
-                              true, err);
+        }
+        r = push_layers(p, (const char **)img->layer_digests, sizes, n, err);
         if (r == 0)
                 r = push_blob(p, img->id, (uint64_t)jsonx_int(cfg, "size", 0), false, err);
         if (r == 0)

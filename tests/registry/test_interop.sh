@@ -1,7 +1,8 @@
 # registry interop: skopeo reads what berth pushed (and umoci unpacks it); berth pulls what
 # skopeo pushed (Docker schema2 and OCI, gzip); a hand-made OCI index with a zstd layer and
 # a second platform: the host's entry by default, --platform picks the other, an absent
-# platform fails plainly; pull by the index digest.
+# platform fails plainly; pull by the index digest; a hand-made three-layer image pulled,
+# pushed to a second registry (layers in parallel) and pulled back.
 . "$(dirname "$0")/lib.sh"
 command -v skopeo >/dev/null 2>&1 || skip "skopeo is not installed"
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
@@ -100,4 +101,42 @@ out=$(b image push -q "$REG/repush:2" 2>"$T/err") || fail "push of the other pla
 [ "$out" = "2: digest: $mother size: $(stat -c %s "$T/m-other.json")" ] || fail "repush other: '$out'"
 expect_code 1 b image pull --platform linux/ppc64le "$REG/multi:1"
 grep -q "no matching manifest for linux/ppc64le" "$T/err" || fail "absent platform: $(cat "$T/err")"
+say "a three-layer image: pulled, pushed to a second registry, pulled back, run"
+mkdir -p "$T/l2" "$T/l3"
+echo two >"$T/l2/a"
+echo three >"$T/l3/b"
+tar -C "$T/l2" -cf "$T/l2.tar" a
+tar -C "$T/l3" -cf "$T/l3.tar" b
+gzip -n -c "$T/l3.tar" >"$T/l3.tar.gz"
+d1="sha256:$(sha256sum "$T/layer.tar" | cut -d' ' -f1)"
+d2="sha256:$(sha256sum "$T/l2.tar" | cut -d' ' -f1)"
+d3="sha256:$(sha256sum "$T/l3.tar" | cut -d' ' -f1)"
+printf '{"architecture":"%s","os":"linux","config":{"Cmd":["sh"]},"rootfs":{"type":"layers","diff_ids":["%s","%s","%s"]}}' \
+	"$host" "$d1" "$d2" "$d3" >"$T/c3.json"
+c3=$(put_blob three "$T/c3.json")
+b1=$(put_blob three "$T/layer.tar")
+b2=$(put_blob three "$T/l2.tar")
+b3=$(put_blob three "$T/l3.tar.gz")
+printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s,%s,%s]}' "$OCI_M" \
+	"$(desc application/vnd.oci.image.config.v1+json "$c3" "$T/c3.json")" \
+	"$(desc application/vnd.oci.image.layer.v1.tar "$b1" "$T/layer.tar")" \
+	"$(desc application/vnd.oci.image.layer.v1.tar "$b2" "$T/l2.tar")" \
+	"$(desc application/vnd.oci.image.layer.v1.tar+gzip "$b3" "$T/l3.tar.gz")" >"$T/m3.json"
+m3=$(put_manifest three 1 $OCI_M "$T/m3.json")
+ROOT="$T/root-three"
+b image pull -q "$REG/three:1" >/dev/null 2>"$T/err" || fail "pull three layers: $(cat "$T/err")"
+out=$(b container run --rm "$REG/three:1" sh -c 'cat /a /b')
+[ "$out" = "two
+three" ] || fail "three layers: '$out'"
+REG1=$REG
+start_registry reg2
+b image tag "$REG1/three:1" "$REG/three:1"
+out=$(b image push "$REG/three:1" 2>"$T/err") || fail "push three layers: $(cat "$T/err")"
+[ "$out" = "1: digest: $m3 size: $(stat -c %s "$T/m3.json")" ] || fail "push three: '$out'"
+[ "$(grep -c ': Pushed$' "$T/err")" = 3 ] || fail "not three layers pushed: $(cat "$T/err")"
+ROOT="$T/root-three-back"
+b image pull -q "$REG/three:1" >/dev/null 2>"$T/err" || fail "pull back: $(cat "$T/err")"
+out=$(b container run --rm "$REG/three:1" sh -c 'cat /a /b')
+[ "$out" = "two
+three" ] || fail "three layers pulled back: '$out'"
 say "ok"
