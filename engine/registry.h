@@ -48,10 +48,11 @@ struct reg_opts {
         const char *config_dir;   /* docker's config dir; NULL: $DOCKER_CONFIG or ~/.docker */
         const char *insecure;     /* "host:port,..." served over plain http; NULL: the env var
                                      BERTH_INSECURE_REGISTRIES */
-        unsigned parallel;        /* concurrent blob downloads (0: REG_PARALLEL_DEFAULT) */
+        unsigned parallel;        /* concurrent blob transfers (0: REG_PARALLEL_DEFAULT) */
         uint64_t chunk_size;      /* push: blobs larger than this go up in PATCH chunks of
                                      this size (0: REG_CHUNK_DEFAULT) */
-        reg_progress_fn progress; /* optional; called from the calling thread */
+        reg_progress_fn progress; /* optional; never called concurrently (a push calls it
+                                     from its worker threads, one at a time) */
         void *progress_ctx;
         const struct logger *log; /* optional: warnings */
 };
