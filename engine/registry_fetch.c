@@ -3,8 +3,10 @@
  *
  * Each transfer streams into its own store writer: bytes are hashed as they are written, a
  * body longer than the descriptor's size is cut off, and the writer is committed (renamed
- * into blobs/) only when the digest matches. Any failure abandons every writer, whose temp
- * files are removed; a killed process leaves temp files that store_ingest_sweep removes.
+ * into blobs/) only when the digest matches. Writers are resumable, named after the blob
+ * (ingest/pull-<hex>): what a killed or failed pull downloaded stays there, and the next
+ * pull hashes it again and asks only for the rest (Range: bytes=N-; a server that answers
+ * 200 instead of 206 sends it all again). A digest mismatch removes the file.
  * A 401 (an expired token: with a fresh one), a 5xx or a network failure restarts that
  * transfer from the start, up to FETCH_TRIES times.
  */
@@ -26,6 +28,7 @@ struct dl {
         struct curl_slist *hdrs;
         struct store_writer *w;
         uint64_t got, shown;
+        uint64_t from;  /* bytes a killed pull left, asked for with a Range header */
         unsigned tries; /* restarts so far (expired token, transient failure) */
         int failed;     /* -errno from the write callback */
         struct err err;
@@ -57,10 +60,16 @@ on_data(char *buf, size_t size, size_t nmemb, void *ctx)
         long status = 0;
 
         curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &status);
-        if (status != 200) {
+        if (status != 200 && !(status == 206 && d->from > 0)) {
                 if (d->resp.body.len + n <= REG_ERRBODY_MAX)
                         sbuf_add(&d->resp.body, buf, n);
                 return n;
+        }
+        if (status == 200 && d->from > 0) { /* the server sends it all: start over */
+                d->failed = store_writer_reset(d->w, &d->err);
+                if (d->failed < 0)
+                        return 0;
+                d->from = d->got = 0;
         }
         if (d->got + n > d->b->size) {
                 d->failed = err_setf(&d->err, -EBADMSG,
@@ -75,21 +84,46 @@ on_data(char *buf, size_t size, size_t nmemb, void *ctx)
         return n;
 }
 
+/* open_writer: continue the partial file a killed pull left for this blob, if any. */
+static int
+open_writer(struct fetch *f, struct dl *d, struct err *err)
+{
+        cleanup_free char *name = xasprintf("pull-%s", digest_hex(d->b->digest));
+        struct err e = { 0 };
+        int r = store_writer_resume(f->s, name, &d->w, &d->from, &e);
+
+        if (r == -EBUSY) { /* another pull is fetching it: fetch a copy of our own */
+                d->from = 0;
+                return store_writer_new(f->s, &d->w, err);
+        }
+        if (r < 0)
+                return err_setf(err, r, "%s", e.msg);
+        if (d->from >= d->b->size) { /* complete but not renamed, or too long: start over */
+                d->from = 0;
+                return store_writer_reset(d->w, err);
+        }
+        return 0;
+}
+
 static int
 dl_start(struct fetch *f, struct dl *d, bool refresh, struct err *err)
 {
         cleanup_free char *path = xasprintf("/v2/%s/blobs/%s", f->path, d->b->digest);
         cleanup_free char *url = reg_url(f->c, path);
-        cleanup_free char *auth = NULL;
+        cleanup_free char *auth = NULL, *range = NULL;
         int r = reg_auth_header(f->c, f->scope, refresh, &auth, err);
 
         if (r == 0)
-                r = store_writer_new(f->s, &d->w, err);
+                r = open_writer(f, d, err);
         if (r < 0)
                 return r;
-        d->got = d->shown = 0;
+        d->got = d->shown = d->from;
         d->h = curl_easy_init();
         reg_easy_common(d->h);
+        if (d->from > 0) {
+                range = xasprintf("%ju-", (uintmax_t)d->from);
+                curl_easy_setopt(d->h, CURLOPT_RANGE, range); /* copied by curl */
+        }
         if (auth)
                 d->hdrs = curl_slist_append(d->hdrs, auth);
         curl_easy_setopt(d->h, CURLOPT_URL, url);
@@ -99,7 +133,7 @@ dl_start(struct fetch *f, struct dl *d, bool refresh, struct err *err)
         curl_easy_setopt(d->h, CURLOPT_PRIVATE, d);
         curl_multi_add_handle(f->m, d->h);
         f->running++;
-        emit(f, d->b, "Downloading", 0);
+        emit(f, d->b, "Downloading", d->from);
         return 0;
 }
 
@@ -138,7 +172,7 @@ dl_finish(struct fetch *f, struct dl *d, CURLcode cc, struct err *err)
         }
         if (cc != CURLE_OK)
                 return err_setf(err, -EIO, "GET blob %s: %s", d->b->digest, curl_easy_strerror(cc));
-        if (d->resp.status != 200) {
+        if (d->resp.status != 200 && d->resp.status != 206) {
                 r = reg_http_error(&d->resp, "GET blob", err);
                 err_prefix(err, "%s", d->b->digest);
                 return r;
@@ -148,6 +182,13 @@ dl_finish(struct fetch *f, struct dl *d, CURLcode cc, struct err *err)
                 return err_setf(err, -EBADMSG, "blob %s: got %ju bytes, its descriptor says %ju",
                                 d->b->digest, (uintmax_t)d->got, (uintmax_t)d->b->size);
         r = store_writer_commit(d->w, d->b->digest, NULL, NULL, NULL, err);
+        if (r == -EBADMSG && d->from > 0 && d->tries < FETCH_TRIES) {
+                /* the kept part was bad (the commit removed it): once more, from the start */
+                err_clear(err);
+                d->tries++;
+                dl_stop(f, d);
+                return dl_start(f, d, false, err);
+        }
         if (r < 0)
                 return r;
         emit(f, d->b, "Download complete", d->got);

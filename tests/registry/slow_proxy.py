@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """An HTTP proxy for the registry tests, loopback only: forwards every request to --upstream
 and, while the file --slow exists, sends response bodies in 64 KiB pieces 50 ms apart (so a
-test can kill a pull in the middle of a blob).
+test can kill a pull in the middle of a blob). Requests with a Range header are logged to
+stderr.
 usage: slow_proxy.py --port P --upstream HOST:PORT --slow FILE
 """
-import argparse, http.client, os, time
+import argparse, http.client, os, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ap = argparse.ArgumentParser()
@@ -19,6 +20,9 @@ class H(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def forward(self):
+        if self.headers.get("Range"):
+            sys.stderr.write("%s %s Range: %s\n" % (self.command, self.path, self.headers["Range"]))
+            sys.stderr.flush()
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else None
         c = http.client.HTTPConnection(A.upstream)

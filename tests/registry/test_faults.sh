@@ -1,6 +1,6 @@
 # registry faults: a blob corrupted on the registry is refused (nothing unverified reaches
-# the store), and a pull killed with SIGKILL in the middle of a blob leaves no blob behind;
-# the next pull succeeds and sweeps the killed pull's temp files.
+# the store, nothing is kept to resume from), and a pull killed with SIGKILL in the middle of
+# a blob leaves no blob behind; the next pull resumes it (Range) and succeeds.
 . "$(dirname "$0")/lib.sh"
 command -v jq >/dev/null 2>&1 || skip "jq is not installed"
 make_busybox
@@ -29,6 +29,14 @@ grep -q "digest mismatch" "$T/err" || fail "corrupt blob: $(cat "$T/err")"
 cp "$T/good-layer" "$f"
 b image pull -q "$REG/test/bb:1" >/dev/null || fail "pull after repair"
 
+say "a bad partial blob left in the store is thrown away and fetched again"
+b image rm "$REG/test/bb:1" >/dev/null
+b image prune -a -f >/dev/null
+printf 'not the start of the layer' >"$ROOT/store/ingest/pull-${layer#sha256:}"
+b image pull -q "$REG/test/bb:1" >/dev/null 2>"$T/err" || fail "pull over a bad partial: $(cat "$T/err")"
+store_has_blob "$layer" || fail "layer not stored"
+[ -z "$(ls "$ROOT/store/ingest")" ] || fail "temp files left: $(ls "$ROOT/store/ingest")"
+
 say "a pull killed mid-blob leaves no blob; the next pull succeeds"
 mkdir -p "$T/big"
 tar -C "$T/big" -xf "$T/rootfs.tar"
@@ -53,11 +61,14 @@ wait_for 30 partial || { kill -9 $pid; fail "the pull never got going"; }
 kill -9 $pid
 wait $pid 2>/dev/null || true
 ! store_has_blob "$big" || fail "a killed pull left the blob in place"
-[ -n "$(ls "$ROOT/store/ingest")" ] || fail "expected the killed pull's temp file"
+part="$ROOT/store/ingest/pull-${big#sha256:}"
+[ -f "$part" ] || fail "expected the killed pull's partial blob: $(ls "$ROOT/store/ingest")"
+have=$(stat -c %s "$part")
 b image inspect "$PROXY/test/big:1" >/dev/null 2>&1 && fail "a killed pull registered the image"
 rm -f "$T/slow"
 b image pull -q "$PROXY/test/big:1" >/dev/null 2>"$T/err" || fail "second pull: $(cat "$T/err")"
 store_has_blob "$big" || fail "second pull did not store the layer"
+grep -q "blobs/$big Range: bytes=$have-" "$T/proxy.log" || fail "the second pull did not resume from $have: $(cat "$T/proxy.log")"
 [ -z "$(ls "$ROOT/store/ingest")" ] || fail "temp files left after the second pull: $(ls "$ROOT/store/ingest")"
 b system check >/dev/null || fail "store check"
 out=$(b container run --rm "$PROXY/test/big:1" sh -c 'wc -c </blob')
