@@ -4,8 +4,8 @@
  * Pull: GET the manifest by tag or digest (Docker schema2 or OCI; a manifest list or OCI
  * index resolves to one platform), then the config and layer blobs, several at once. Every
  * blob is hashed while it streams into a temp file in the store's ingest dir and renamed into
- * place only when its digest matches, so a killed pull leaves no corrupt blob and the next
- * pull starts those blobs again. The image is then unpacked and named in the store.
+ * place only when its digest matches, so a killed pull leaves no corrupt blob; the next pull
+ * resumes the partial files (HTTP Range). The image is then unpacked and named in the store.
  * Push: for each blob HEAD first, then a cross-repository mount when berth knows the blob
  * from another repository of the same registry, else an upload (one PUT, or PATCH chunks for
  * big blobs); then the manifest is PUT under the tag.
