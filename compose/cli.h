@@ -64,3 +64,8 @@ int cmd_compose_top(struct cli_globals *g, int argc, char **argv, struct err *er
 int cmd_compose_cp(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_registry.c */
+int cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_login(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_logout(struct cli_globals *g, int argc, char **argv, struct err *err);

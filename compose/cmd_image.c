@@ -831,6 +831,8 @@ static const struct {
         { "load", NULL, cmd_load, "Load an image from a tar archive or STDIN" },
         { "ls", "list", cmd_ls, "List images" },
         { "prune", NULL, cmd_prune, "Remove unused images" },
+        { "pull", NULL, cmd_image_pull, "Download an image from a registry" },
+        { "push", NULL, cmd_image_push, "Upload an image to a registry" },
         { "rm", "remove", cmd_rm, "Remove one or more images" },
         { "save", NULL, cmd_save,
           "Save one or more images to a tar archive (streamed to STDOUT by default)" },

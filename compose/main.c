@@ -29,6 +29,8 @@ static const struct command commands[] = {
         { "image", cmd_image, "Manage images" },
         { "images", cmd_compose_images, "List images used by the created containers" },
         { "kill", cmd_compose_kill, "Force stop service containers" },
+        { "login", cmd_login, "Log in to a registry" },
+        { "logout", cmd_logout, "Log out from a registry" },
         { "logs", cmd_compose_logs, "View output from containers" },
         { "ls", cmd_compose_ls, "List running compose projects" },
         { "network", cmd_network, "Manage networks" },
@@ -52,7 +54,7 @@ static const struct command commands[] = {
 
 /* compose commands that berth does not have yet: said plainly instead of "unknown" */
 static const char *const not_yet[] = {
-        "build", "pull", "push", "login", "logout",
+        "build", "pull", "push",
 };
 
 static char *g_root_alloc;

@@ -271,8 +271,10 @@ lookup_ref(const struct store_index *idx, const struct ref *r)
 {
         cleanup_free char *full = NULL;
 
-        if (r->digest)
+        if (r->digest && by_digest(idx, r))
                 return by_digest(idx, r);
+        /* a pull by digest names the image "repo@digest" (its manifest may differ: an image
+         * already stored under the same ID keeps its own) */
         full = ref_string(r);
         return store_index_by_name(idx, full);
 }

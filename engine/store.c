@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -245,10 +246,11 @@ store_blob_read(struct store *s, const char *digest, size_t max, char **ret, siz
 struct store_writer {
         struct store *s;
         int fd;
-        char name[64];
+        char name[96];
         struct digester d;
         uint64_t kicked; /* bytes handed to writeback so far */
         int failed;
+        bool keep; /* resumable: an uncommitted file stays for the next writer of its name */
 };
 
 #define WRITEBACK_STEP (8u << 20)
@@ -347,9 +349,12 @@ store_writer_commit(struct store_writer *w, const char *expect, char ret_digest[
         if (w->failed)
                 return err_setf(err, w->failed, "write blob: %s", strerror(-w->failed));
         digester_final(&w->d, got);
-        if (expect && strcmp(expect, got) != 0)
+        if (expect && strcmp(expect, got) != 0) {
+                unlinkat(w->s->ingestfd, w->name, 0); /* never resume from wrong bytes */
+                w->name[0] = '\0';
                 return err_setf(err, -EBADMSG, "blob digest mismatch: expected %s, got %s", expect,
                                 got);
+        }
         r = writer_place(w, digest_hex(got), &created, err);
         if (r < 0)
                 return r;
@@ -368,7 +373,8 @@ store_writer_free(struct store_writer *w)
 {
         if (!w)
                 return NULL;
-        if (w->name[0])
+        /* an empty resumable file has nothing to resume */
+        if (w->name[0] && (!w->keep || w->d.bytes == 0))
                 unlinkat(w->s->ingestfd, w->name, 0);
         close(w->fd);
         free(w);
@@ -472,4 +478,114 @@ store_holds_of(struct store *s, const char *image_id, struct err *err)
         }
         closedir(d);
         return n;
+}
+
+#define RESUMABLE_MAX_AGE (7 * 24 * 3600) /* seconds an unclaimed partial blob is kept */
+
+/* rehash: digest what an earlier writer left in w's file; the offset ends at its end. */
+static int
+rehash(struct store_writer *w, struct err *err)
+{
+        cleanup_free char *buf = xmalloc(1u << 20);
+        ssize_t n;
+
+        while ((n = read(w->fd, buf, 1u << 20)) > 0)
+                digester_update(&w->d, buf, (size_t)n);
+        if (n < 0)
+                return err_setf(err, -errno, "read partial blob '%s': %s", w->name,
+                                strerror(errno));
+        w->kicked = w->d.bytes;
+        return 0;
+}
+
+int
+store_writer_resume(struct store *s, const char *name, struct store_writer **ret,
+                    uint64_t *ret_offset, struct err *err)
+{
+        struct store_writer *w;
+        int fd, r;
+
+        if (!*name || strlen(name) >= sizeof(w->name) || strchr(name, '/') || name[0] == '.' ||
+            (name[0] >= '0' && name[0] <= '9'))
+                return err_setf(err, -EINVAL, "invalid ingest name '%s'", name);
+        fd = openat(s->ingestfd, name, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return err_setf(err, -errno, "open '%s/ingest/%s': %s", s->dir, name,
+                                strerror(errno));
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+                close(fd);
+                return err_setf(err, r, "blob '%s' is being written by another process", name);
+        }
+        w = xcalloc(1, sizeof(*w));
+        w->s = s;
+        w->fd = fd;
+        w->keep = true;
+        snprintf(w->name, sizeof(w->name), "%s", name);
+        digester_init(&w->d);
+        r = rehash(w, err);
+        if (r < 0) {
+                store_writer_free(w);
+                return r;
+        }
+        *ret = w;
+        *ret_offset = w->d.bytes;
+        return 0;
+}
+
+int
+store_writer_reset(struct store_writer *w, struct err *err)
+{
+        if (ftruncate(w->fd, 0) < 0 || lseek(w->fd, 0, SEEK_SET) < 0)
+                return err_setf(err, -errno, "reset blob '%s': %s", w->name, strerror(errno));
+        digester_init(&w->d);
+        w->kicked = 0;
+        w->failed = 0;
+        return 0;
+}
+
+/* sweep_resumable: remove a resumable partial blob nobody holds that is older than a week. */
+static void
+sweep_resumable(struct store *s, const char *name)
+{
+        cleanup_close int fd = openat(s->ingestfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        struct stat st;
+
+        if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0)
+                return;
+        if (time(NULL) - st.st_mtime > RESUMABLE_MAX_AGE)
+                unlinkat(s->ingestfd, name, 0);
+}
+
+/* An ingest file is named "<pid>-…" by the process writing it: a name whose process is gone
+ * was left by a killed writer and is never renamed into place. Resumable files (named by
+ * their users, not starting with a digit) stay for the next writer, up to a week. */
+void
+store_ingest_sweep(struct store *s)
+{
+        int fd = openat(s->ingestfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        struct dirent *de;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        while ((de = readdir(d))) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (end == de->d_name) {
+                        sweep_resumable(s, de->d_name);
+                        continue;
+                }
+                if (*end != '-' || pid <= 0)
+                        continue;
+                if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+                        unlinkat(s->ingestfd, de->d_name, 0);
+        }
+        closedir(d);
 }

@@ -104,6 +104,18 @@ int store_writer_commit(struct store_writer *w, const char *expect,
                         struct err *err);
 /* store_writer_free: abandon an uncommitted writer (its temp file is removed). */
 struct store_writer *store_writer_free(struct store_writer *w);
+/* store_writer_resume: a writer on ingest/<name> (a name of the caller's, [A-Za-z_-] first)
+ * that keeps what an earlier writer of that name left behind (a download killed midway): its
+ * bytes are hashed again and *ret_offset says how many there are, so the caller continues
+ * from there. Unlike store_writer_new's, the file stays when the writer is freed uncommitted
+ * (it is removed on a digest mismatch). -EBUSY while another process writes that name. */
+int store_writer_resume(struct store *s, const char *name, struct store_writer **ret,
+                        uint64_t *ret_offset, struct err *err);
+/* store_writer_reset: forget everything written so far (the source could not resume). */
+int store_writer_reset(struct store_writer *w, struct err *err);
+/* store_ingest_sweep: remove temp files that writers killed mid-blob left in ingest/ (and
+ * resumable ones nobody claimed for a week). */
+void store_ingest_sweep(struct store *s);
 /* store_writer_sink: a layer_write_fn for a writer (errors come back as -errno). */
 int store_writer_sink(void *w, const void *data, size_t n);
 

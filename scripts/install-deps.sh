@@ -10,6 +10,8 @@ packages=(
   libnl-3-dev libnl-route-3-dev libcmocka-dev
   # test peers, base images and the tools the system tests drive
   busybox-static docker-compose nftables iproute2 skopeo umoci docker.io bc
+  # registry tests: a real registry, its token issuer (python3 + cryptography), fixtures
+  docker-registry curl jq zstd openssl python3 python3-cryptography
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -159,6 +159,85 @@ test_store__pins_block_garbage_collection(void **state)
         close(fd);
 }
 
+static bool
+ingest_has(struct fx *f, const char *name)
+{
+        cleanup_free char *p = xasprintf("%s/store/ingest/%s", f->root, name);
+
+        return fs_exists(p);
+}
+
+static void
+test_store__resumable_writer_continues_a_partial_blob(void **state)
+{
+        struct fx *f = *state;
+        struct store_writer *w = NULL, *w2 = NULL;
+        uint64_t off = 99;
+        char got[DIGEST_STR_SIZE];
+
+        assert_int_equal(store_writer_resume(f->s, "pull-abc", &w, &off, NULL), 0);
+        assert_int_equal(off, 0);
+        assert_int_equal(store_writer_write(w, "a", 1, NULL), 0);
+        /* one writer per name */
+        assert_int_equal(store_writer_resume(f->s, "pull-abc", &w2, &off, NULL), -EBUSY);
+        store_writer_free(w); /* killed mid-blob: the part stays */
+        assert_true(ingest_has(f, "pull-abc"));
+        assert_int_equal(store_writer_resume(f->s, "pull-abc", &w, &off, NULL), 0);
+        assert_int_equal(off, 1);
+        assert_int_equal(store_writer_write(w, "bc", 2, NULL), 0);
+        assert_int_equal(store_writer_commit(w, ABC, got, NULL, NULL, NULL), 0);
+        assert_string_equal(got, ABC);
+        store_writer_free(w);
+        assert_false(ingest_has(f, "pull-abc"));
+        assert_int_equal(store_blob_has(f->s, ABC), 1);
+}
+
+static void
+test_store__resumable_writer_drops_bad_parts(void **state)
+{
+        struct fx *f = *state;
+        struct store_writer *w = NULL;
+        uint64_t off;
+
+        assert_int_equal(store_writer_resume(f->s, "pull-x", &w, &off, NULL), 0);
+        assert_int_equal(store_writer_write(w, "xyz", 3, NULL), 0);
+        assert_int_equal(store_writer_commit(w, ABC, NULL, NULL, NULL, NULL), -EBADMSG);
+        store_writer_free(w);
+        assert_false(ingest_has(f, "pull-x")); /* never resumed from wrong bytes */
+        assert_int_equal(store_writer_resume(f->s, "pull-y", &w, &off, NULL), 0);
+        assert_int_equal(store_writer_write(w, "zz", 2, NULL), 0);
+        assert_int_equal(store_writer_reset(w, NULL), 0);
+        assert_int_equal(store_writer_write(w, "abc", 3, NULL), 0);
+        assert_int_equal(store_writer_commit(w, ABC, NULL, NULL, NULL, NULL), 0);
+        store_writer_free(w);
+        /* an empty part is not kept; bad names are refused */
+        assert_int_equal(store_writer_resume(f->s, "pull-z", &w, &off, NULL), 0);
+        store_writer_free(w);
+        assert_false(ingest_has(f, "pull-z"));
+        assert_int_equal(store_writer_resume(f->s, "../x", &w, &off, NULL), -EINVAL);
+        assert_int_equal(store_writer_resume(f->s, "1-2-3", &w, &off, NULL), -EINVAL);
+}
+
+static void
+test_store__sweep_removes_dead_writers_files(void **state)
+{
+        struct fx *f = *state;
+        cleanup_free char *dead = xasprintf("%s/store/ingest/999999999-1-2-0", f->root);
+        cleanup_free char *mine = xasprintf("%s/store/ingest/%d-1-2-0", f->root, (int)getpid());
+        struct store_writer *w = NULL;
+        uint64_t off;
+
+        assert_int_equal(fs_write_atomic(dead, "x", 1, 0644, NULL), 0);
+        assert_int_equal(fs_write_atomic(mine, "x", 1, 0644, NULL), 0);
+        assert_int_equal(store_writer_resume(f->s, "pull-keep", &w, &off, NULL), 0);
+        assert_int_equal(store_writer_write(w, "a", 1, NULL), 0);
+        store_writer_free(w);
+        store_ingest_sweep(f->s);
+        assert_false(fs_exists(dead));
+        assert_true(fs_exists(mine));
+        assert_true(ingest_has(f, "pull-keep")); /* recent: kept for a week */
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -171,6 +250,9 @@ main(void)
                 T(test_store__corruption_is_detected),
                 T(test_store__holds_count_users),
                 T(test_store__pins_block_garbage_collection),
+                T(test_store__resumable_writer_continues_a_partial_blob),
+                T(test_store__resumable_writer_drops_bad_parts),
+                T(test_store__sweep_removes_dead_writers_files),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
