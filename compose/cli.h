@@ -62,6 +62,9 @@ int cmd_compose_pause(struct cli_globals *g, int argc, char **argv, struct err *
 int cmd_compose_unpause(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_top(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_cp(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_build(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_pull(struct cli_globals *g, int argc, char **argv, struct err *err);
+int cmd_compose_push(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);
 /* cmd_registry.c */

@@ -170,26 +170,6 @@ apply_scale(struct stack *s, char *const *scale, struct err *err)
         return 0;
 }
 
-/* check_images: every selected service's image is in the store. */
-static int
-check_images(struct stack *s, struct err *err)
-{
-        for (size_t i = 0; i < s->n_svcs; i++) {
-                struct stack_service *svc = &s->svcs[i];
-                struct err e = { 0 };
-                if (!svc->selected || svc->replicas == 0)
-                        continue;
-                if (stack_image_id(s, svc->image, &svc->image_id, &e) == 0)
-                        continue;
-                if (node_map_get(svc->node, "build"))
-                        return err_setf(err, -ENOTSUP, "service %s: image %s must be built and "
-                                        "building is not available yet", svc->name, svc->image);
-                return err_setf(err, -ENOENT, "service %s: no such image: %s (pulling is not "
-                                "available yet; import or load it first)", svc->name, svc->image);
-        }
-        return 0;
-}
-
 /* ---- orphans ----------------------------------------------------------------------------- */
 
 static int
@@ -259,7 +239,7 @@ int
 stack_up_selected(struct stack *s, struct progress *pg, struct err *err)
 {
         static const struct stack_up_opts defaults = { 0 };
-        int r = check_images(s, err);
+        int r = stack_images_ensure(s, false, false, pg, err);
 
         return r < 0 ? r : run_graph(s, &defaults, pg, err);
 }
@@ -415,7 +395,7 @@ prepare(struct stack *s, struct up_opts *o, char *const *services, struct progre
                 if (s->svcs[i].selected)
                         select_deps(s, i);
         if (r == 0)
-                r = check_images(s, err);
+                r = stack_images_ensure(s, o->build, o->no_build, pg, err);
         if (r == 0)
                 r = stack_resources_up(s, pg, err);
         if (r == 0)

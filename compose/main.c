@@ -19,6 +19,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+        { "build", cmd_compose_build, "Build or rebuild services" },
         { "builder", cmd_builder, "Manage builds (prune the build cache)" },
         { "config", cmd_config, "Parse, resolve and render the compose file in canonical format" },
         { "container", cmd_container, "Manage containers" },
@@ -37,6 +38,8 @@ static const struct command commands[] = {
         { "pause", cmd_compose_pause, "Pause services" },
         { "port", cmd_compose_port, "Print the public port for a port binding" },
         { "ps", cmd_compose_ps, "List containers" },
+        { "pull", cmd_compose_pull, "Pull service images" },
+        { "push", cmd_compose_push, "Push service images" },
         { "restart", cmd_compose_restart, "Restart service containers" },
         { "rm", cmd_compose_rm, "Removes stopped service containers" },
         { "run", cmd_compose_run, "Run a one-off command on a service" },
@@ -50,11 +53,6 @@ static const struct command commands[] = {
         { "wait", cmd_compose_wait, "Block until containers of all (or specified) services stop" },
         { "volume", cmd_volume, "Manage volumes" },
         { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
-};
-
-/* compose commands that berth does not have yet: said plainly instead of "unknown" */
-static const char *const not_yet[] = {
-        "build", "pull", "push",
 };
 
 static char *g_root_alloc;
@@ -197,12 +195,6 @@ find_command(const char *name, struct err *err)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(commands[i].name, name) == 0)
                         return &commands[i];
-        for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++)
-                if (strcmp(not_yet[i], name) == 0) {
-                        err_setf(err, -ENOTSUP, "'%s' is not available in this version of berth",
-                                 name);
-                        return NULL;
-                }
         err_setf(err, -EINVAL, "unknown command '%s'; see 'berth --help'", name);
         return NULL;
 }

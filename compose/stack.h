@@ -198,6 +198,11 @@ struct progress;
  * ones must); progress events "Network X", "Volume \"X\"". */
 int stack_resources_up(struct stack *s, struct progress *pg, struct err *err);
 int stack_volumes_up(struct stack *s, struct progress *pg, struct err *err);
+/* stack_images_ensure: the images of the selected services, as `up` wants them: built
+ * (build: and missing, --build, or pull_policy: build; never with no_build), pulled (missing,
+ * or pull_policy: always), or refused (pull_policy: never). Fills svc->image_id. */
+int stack_images_ensure(struct stack *s, bool build, bool no_build, struct progress *pg,
+                        struct err *err);
 /* stack_up_selected: the selected services up as `up -d` makes them (images must exist). */
 int stack_up_selected(struct stack *s, struct progress *pg, struct err *err);
 /* stack_networks_down / stack_volumes_down: remove what is labelled as the project's. */
