@@ -63,9 +63,15 @@ say "clear errors"
 printf 'services:\n  a:\n    image: [\n' >"$P/compose.yaml"
 if b up -d 2>"$T/err"; then fail "a broken file was accepted"; fi
 [ "$(wc -l <"$T/err")" = 1 ] && grep -q "compose.yaml:" "$T/err" || fail "broken file: $(cat "$T/err")"
-printf 'name: t2\nservices:\n  a:\n    image: nosuchimage\n' >"$P/compose.yaml"
+# a registry on 127.0.0.1 where nothing listens: the pull fails at once, nothing leaves the host
+printf 'name: t2\nservices:\n  a:\n    image: 127.0.0.1:1/nosuchimage\n' >"$P/compose.yaml"
+if b up -d 2>"$T/err"; then fail "a missing image was accepted"; fi
+grep -q "^berth: pull 127.0.0.1:1/nosuchimage: .*" "$T/err" || fail "missing image: $(cat "$T/err")"
+[ "$(grep -c '^berth:' "$T/err")" = 1 ] || fail "more than one error line: $(cat "$T/err")"
+printf 'name: t2\nservices:\n  a:\n    image: nosuchimage\n    pull_policy: never\n' >"$P/compose.yaml"
 if b up -d 2>"$T/err"; then fail "a missing image was accepted"; fi
 grep -q "no such image: nosuchimage" "$T/err" || fail "missing image: $(cat "$T/err")"
+printf 'name: t2\nservices:\n  a:\n    image: busybox\n' >"$P/compose.yaml"
 if b up -d nosuchservice 2>"$T/err"; then fail "an unknown service was accepted"; fi
 grep -q "no such service: nosuchservice" "$T/err" || fail "unknown service: $(cat "$T/err")"
 if b up --bogus 2>"$T/err"; then fail "an unknown flag was accepted"; fi
