@@ -203,6 +203,26 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         return 0;
 }
 
+/* chunk_size: BERTH_PUSH_CHUNK_SIZE (bytes; for proxies that limit request bodies). */
+static int
+chunk_size(uint64_t *ret, struct err *err)
+{
+        const char *v = getenv("BERTH_PUSH_CHUNK_SIZE");
+        char *end;
+        unsigned long long n;
+
+        *ret = 0;
+        if (!v || !*v)
+                return 0;
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (errno || *end || n < 4096 || v[0] == '-')
+                return err_setf(err, -EINVAL,
+                                "BERTH_PUSH_CHUNK_SIZE='%s': want a number of bytes >= 4096", v);
+        *ret = n;
+        return 0;
+}
+
 int
 cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -231,7 +251,9 @@ cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err)
         }
         if (argc - optind != 1)
                 return usage_err("image push", "exactly 1 argument", err);
-        r = ref_parse(argv[optind], &rf, err);
+        r = chunk_size(&o.chunk_size, err);
+        if (r == 0)
+                r = ref_parse(argv[optind], &rf, err);
         if (r < 0)
                 return r;
         cleanup_free char *repo = ref_familiar_repo(&rf);

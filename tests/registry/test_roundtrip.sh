@@ -67,8 +67,11 @@ mkdir -p "$T/big"
 head -c 20000000 /dev/urandom >"$T/big/blob"
 tar -C "$T/big" -cf "$T/big.tar" .
 b image import "$T/big.tar" "$REG/test/big:1" >/dev/null
-b image push "$REG/test/big:1" >/dev/null 2>"$T/err" || fail "push big: $(cat "$T/err")"
-grep -q 'method=PATCH' "$T/reg/log" || fail "no PATCH in the registry log"
+BERTH_PUSH_CHUNK_SIZE=4000000 b image push "$REG/test/big:1" >/dev/null 2>"$T/err" ||
+	fail "push big: $(cat "$T/err")"
+[ "$(grep -c 'method=PATCH' "$T/reg/log")" -ge 6 ] || fail "not pushed in 4 MB PATCH chunks"
+expect_code 1 env BERTH_PUSH_CHUNK_SIZE=12x "$BERTH" --root "$ROOT" image push "$REG/test/big:1"
+grep -q "BERTH_PUSH_CHUNK_SIZE" "$T/err" || fail "bad chunk size: $(cat "$T/err")"
 b image rm "$REG/test/big:1" >/dev/null
 b image pull -q "$REG/test/big:1" >/dev/null || fail "pull big"
 b system check >/dev/null || fail "store check after pulls"
