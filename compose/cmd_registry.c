@@ -134,8 +134,9 @@ pull_banner(const char *ref)
         ref_release(&r);
 }
 
+/* pull_result: docker's closing lines on stderr; the full reference on stdout (alone with -q) */
 static void
-pull_result(const char *ref, const char *digest, bool downloaded)
+pull_result(const char *ref, const char *digest, bool quiet, bool downloaded)
 {
         struct ref r;
 
@@ -144,8 +145,9 @@ pull_result(const char *ref, const char *digest, bool downloaded)
         cleanup_free char *full = ref_string(&r);
         cleanup_free char *fam = ref_familiar(&r);
 
-        fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
-                downloaded ? "Downloaded newer image" : "Image is up to date", fam);
+        if (!quiet)
+                fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
+                        downloaded ? "Downloaded newer image" : "Image is up to date", fam);
         printf("%s\n", full);
         ref_release(&r);
 }
@@ -186,21 +188,9 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
         free(pr.rows);
         pr.rows = NULL;
-        if (r < 0)
-                return r;
-        if (quiet) {
-                struct ref rf;
-
-                if (ref_parse(argv[optind], &rf, NULL) == 0) {
-                        cleanup_free char *full = ref_string(&rf);
-
-                        printf("%s\n", full);
-                        ref_release(&rf);
-                }
-                return 0;
-        }
-        pull_result(argv[optind], digest, pr.downloaded);
-        return 0;
+        if (r == 0)
+                pull_result(argv[optind], digest, quiet, pr.downloaded);
+        return r;
 }
 
 /* chunk_size: BERTH_PUSH_CHUNK_SIZE (bytes; for proxies that limit request bodies). */
