@@ -38,6 +38,7 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 timed() {
 	f=$1
 	shift
+	sync # no run pays for the writeback of the one before
 	s=$(now)
 	"$@" >/dev/null 2>"$T/err" || { echo "failed: $*: $(cat "$T/err")" >&2; exit 1; }
 	elapsed "$s" "$(now)" >>"$f"
@@ -56,8 +57,8 @@ done
 tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
 rm -rf "$T/rootfs"
 
-# start_registry: a fresh registry (new port, empty storage) for each run, so that no client
-# can skip the upload by mounting a blob it saw in an earlier run
+# start_registry: a fresh registry (new port, empty storage), so that no client can skip the
+# upload by mounting a blob it saw earlier
 start_registry() {
 	if [ -n "$REG_PID" ]; then
 		kill "$REG_PID"
@@ -91,10 +92,12 @@ docker info >/dev/null 2>&1 && DOCKER=docker
 
 for i in $(seq "$RUNS"); do
 	echo "== run $i"
+	# each push goes to a registry of its own (one that already holds the blob finishes faster)
+	start_registry
+	timed "$T/skopeo-push" skopeo copy -q --dest-tls-verify=false "oci:$T/oci:bench" "docker://$REG/skopeo:1"
 	start_registry
 	"$BERTH" --root "$SRC" image tag "$SRC_ID" "$REG/bench:1"
 	timed "$T/berth-push" "$BERTH" --root "$SRC" image push -q "$REG/bench:1"
-	timed "$T/skopeo-push" skopeo copy -q --dest-tls-verify=false "oci:$T/oci:bench" "docker://$REG/skopeo:1"
 	timed "$T/berth-pull" "$BERTH" --root "$T/pull$i" image pull -q "$REG/bench:1"
 	timed "$T/skopeo-pull" skopeo copy -q --src-tls-verify=false "docker://$REG/bench:1" "oci:$T/spull$i:x"
 	if [ -n "$DOCKER" ]; then

@@ -134,8 +134,9 @@ pull_banner(const char *ref)
         ref_release(&r);
 }
 
+/* pull_result: docker's closing lines on stderr; the full reference on stdout (alone with -q) */
 static void
-pull_result(const char *ref, const char *digest, bool downloaded)
+pull_result(const char *ref, const char *digest, bool quiet, bool downloaded)
 {
         struct ref r;
 
@@ -144,8 +145,9 @@ pull_result(const char *ref, const char *digest, bool downloaded)
         cleanup_free char *full = ref_string(&r);
         cleanup_free char *fam = ref_familiar(&r);
 
-        fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
-                downloaded ? "Downloaded newer image" : "Image is up to date", fam);
+        if (!quiet)
+                fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
+                        downloaded ? "Downloaded newer image" : "Image is up to date", fam);
         printf("%s\n", full);
         ref_release(&r);
 }
@@ -186,20 +188,28 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
         free(pr.rows);
         pr.rows = NULL;
-        if (r < 0)
-                return r;
-        if (quiet) {
-                struct ref rf;
+        if (r == 0)
+                pull_result(argv[optind], digest, quiet, pr.downloaded);
+        return r;
+}
 
-                if (ref_parse(argv[optind], &rf, NULL) == 0) {
-                        cleanup_free char *full = ref_string(&rf);
+/* chunk_size: BERTH_PUSH_CHUNK_SIZE (bytes; for proxies that limit request bodies). */
+static int
+chunk_size(uint64_t *ret, struct err *err)
+{
+        const char *v = getenv("BERTH_PUSH_CHUNK_SIZE");
+        char *end;
+        unsigned long long n;
 
-                        printf("%s\n", full);
-                        ref_release(&rf);
-                }
+        *ret = 0;
+        if (!v || !*v)
                 return 0;
-        }
-        pull_result(argv[optind], digest, pr.downloaded);
+        errno = 0;
+        n = strtoull(v, &end, 10);
+        if (errno || *end || n < 4096 || v[0] == '-')
+                return err_setf(err, -EINVAL,
+                                "BERTH_PUSH_CHUNK_SIZE='%s': want a number of bytes >= 4096", v);
+        *ret = n;
         return 0;
 }
 
@@ -231,7 +241,9 @@ cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err)
         }
         if (argc - optind != 1)
                 return usage_err("image push", "exactly 1 argument", err);
-        r = ref_parse(argv[optind], &rf, err);
+        r = chunk_size(&o.chunk_size, err);
+        if (r == 0)
+                r = ref_parse(argv[optind], &rf, err);
         if (r < 0)
                 return r;
         cleanup_free char *repo = ref_familiar_repo(&rf);

@@ -28,7 +28,8 @@
 #define REG_MANIFEST_MAX     (4u << 20)  /* docker's cap on a manifest */
 #define REG_CONFIG_MAX       (16u << 20) /* image configs */
 #define REG_PARALLEL_DEFAULT 4
-#define REG_CHUNK_DEFAULT    (16u << 20)
+#define REG_MONOLITHIC_MAX   (16u << 20)   /* push: bigger blobs go up in PATCH chunks */
+#define REG_CHUNK_DEFAULT    (1024u << 20) /* one PATCH for most blobs, as docker does */
 
 /* One progress event for one blob, in docker's wording. */
 struct reg_progress {
@@ -49,8 +50,8 @@ struct reg_opts {
         const char *insecure;     /* "host:port,..." served over plain http; NULL: the env var
                                      BERTH_INSECURE_REGISTRIES */
         unsigned parallel;        /* concurrent blob transfers (0: REG_PARALLEL_DEFAULT) */
-        uint64_t chunk_size;      /* push: blobs larger than this go up in PATCH chunks of
-                                     this size (0: REG_CHUNK_DEFAULT) */
+        uint64_t chunk_size;      /* push: PATCH chunk size for blobs larger than
+                                     REG_MONOLITHIC_MAX (0: REG_CHUNK_DEFAULT) */
         reg_progress_fn progress; /* optional; never called concurrently (a push calls it
                                      from its worker threads, one at a time) */
         void *progress_ctx;

@@ -276,6 +276,7 @@ set_body(CURL *h, struct xfer *x)
                 curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
                 curl_easy_setopt(h, CURLOPT_READDATA, x);
                 curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->body_fd_len);
+                curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1L << 20);
                 curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, q->method);
                 if (q->progress_digest) {
                         curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);

@@ -155,22 +155,38 @@ store_manifests(struct pull *p, const struct manifest *idx, const struct manifes
         return r;
 }
 
-/* register_image: name the image. The index is what gets registered when it resolves to
- * the same manifest the store would pick for this machine (so "name@index-digest" finds it);
- * an image for another platform is registered by its own manifest. */
+/* store_would_pick: whether the store, reading the index for this machine (image.c: the
+ * first linux/<arch> entry), finds the manifest that was pulled. */
+static bool
+store_would_pick(const struct manifest *idx, const struct manifest *m)
+{
+        json_object *list = jsonx_get_type(idx->json, "manifests", json_type_array);
+        size_t n = list ? json_object_array_length(list) : 0;
+
+        for (size_t i = 0; i < n; i++) {
+                json_object *d = json_object_array_get_idx(list, i);
+                json_object *pl = jsonx_get_type(d, "platform", json_type_object);
+                const char *os = jsonx_str(pl, "os"), *arch = jsonx_str(pl, "architecture");
+
+                if ((os && arch && !strcmp(os, "linux") && !strcmp(arch, image_platform_arch())) ||
+                    (n == 1 && !pl))
+                        return !strcmp(jsonx_str(d, "digest") ? jsonx_str(d, "digest") : "",
+                                       m->digest);
+        }
+        return false;
+}
+
+/* register_image: name the image. The index is what gets registered when the store would
+ * find the pulled manifest through it (so "name@index-digest" finds the image); an image
+ * for another platform is registered by its own manifest. */
 static int
 register_image(struct pull *p, const struct manifest *idx, const struct manifest *m,
                char ret_id[DIGEST_STR_SIZE], struct err *err)
 {
-        struct reg_platform host;
         cleanup_free char *name = NULL;
         char *names[2] = { NULL, NULL };
-        const char *what = m->digest;
+        const char *what = idx->bytes && store_would_pick(idx, m) ? idx->digest : m->digest;
 
-        reg_platform_parse(NULL, &host, NULL);
-        if (idx->bytes && !strcmp(host.os, p->plat.os) && !strcmp(host.arch, p->plat.arch) &&
-            (!p->o->platform || !*p->plat.variant || !strcmp(p->plat.variant, host.variant)))
-                what = idx->digest;
         if (p->ref.digest) {
                 cleanup_free char *repo = ref_repo(&p->ref);
 

@@ -161,7 +161,7 @@ upload(struct push *p, const char *digest, char *location, struct err *err)
         bool chunked;
         int r = store_blob_open(p->s, digest, &fd, &size, err);
 
-        chunked = size > (p->o->chunk_size ? p->o->chunk_size : REG_CHUNK_DEFAULT);
+        chunked = size > REG_MONOLITHIC_MAX;
         if (r == 0 && chunked)
                 r = upload_chunked(p, digest, fd, size, &location, err);
         if (r == 0) {

@@ -67,10 +67,20 @@ mkdir -p "$T/big"
 head -c 20000000 /dev/urandom >"$T/big/blob"
 tar -C "$T/big" -cf "$T/big.tar" .
 b image import "$T/big.tar" "$REG/test/big:1" >/dev/null
-b image push "$REG/test/big:1" >/dev/null 2>"$T/err" || fail "push big: $(cat "$T/err")"
-grep -q 'method=PATCH' "$T/reg/log" || fail "no PATCH in the registry log"
+BERTH_PUSH_CHUNK_SIZE=4000000 b image push "$REG/test/big:1" >/dev/null 2>"$T/err" ||
+	fail "push big: $(cat "$T/err")"
+[ "$(grep -c 'method=PATCH' "$T/reg/log")" -ge 6 ] || fail "not pushed in 4 MB PATCH chunks"
+expect_code 1 env BERTH_PUSH_CHUNK_SIZE=12x "$BERTH" --root "$ROOT" image push "$REG/test/big:1"
+grep -q "BERTH_PUSH_CHUNK_SIZE" "$T/err" || fail "bad chunk size: $(cat "$T/err")"
 b image rm "$REG/test/big:1" >/dev/null
-b image pull -q "$REG/test/big:1" >/dev/null || fail "pull big"
+b image prune -a -f >/dev/null
+
+say "two pulls of the same image at once (compose pulls services in parallel)"
+b image pull -q "$REG/test/big:1" >"$T/p1.out" 2>&1 &
+p1=$!
+b image pull -q "$REG/test/big:1" >"$T/p2.out" 2>&1 || fail "second concurrent pull: $(cat "$T/p2.out")"
+wait $p1 || fail "first concurrent pull: $(cat "$T/p1.out")"
+[ -z "$(ls "$ROOT/store/ingest")" ] || fail "temp files left: $(ls "$ROOT/store/ingest")"
 b system check >/dev/null || fail "store check after pulls"
 
 say "errors: unknown tag, unknown repository, bad reference, bad platform, nothing listening"
