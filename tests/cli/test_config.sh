@@ -75,8 +75,8 @@ run "$berth" config --bogus
 expect_one_line_error "unknown flag"
 run "$berth" -p 'Bad.Name' config
 expect_one_line_error "invalid project name"
-run "$berth" up
-expect_one_line_error "command not yet available"
+run "$berth" up --bogus
+expect_one_line_error "up with an unknown flag"
 run "$berth" frobnicate
 expect_one_line_error "unknown command"
 

@@ -55,7 +55,7 @@ printf 'version: 0.1\nstorage:\n  filesystem: {rootdirectory: %s}\nhttp: {addr: 
 docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
 regpid=$!
 stop_registry() { kill "$regpid" 2>/dev/null; wait "$regpid" 2>/dev/null; }
-trap 'stop_registry; cleanup' EXIT
+trap '_r=$?; stop_registry; (exit $_r); cleanup' EXIT
 eventually curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || fail "registry did not start"
 REG=127.0.0.1:$port
 b image tag busybox "$REG/bb:1" || fail "tag"
