@@ -54,7 +54,7 @@ mkdir -p "$T/reg"
 printf 'version: 0.1\nstorage:\n  filesystem: {rootdirectory: %s}\nhttp: {addr: 127.0.0.1:%s}\n' "$T/reg" "$port" >"$T/reg.yml"
 docker-registry serve "$T/reg.yml" >"$T/reg.log" 2>&1 &
 regpid=$!
-stop_registry() { kill "$regpid" 2>/dev/null; wait "$regpid" 2>/dev/null; }
+stop_registry() { kill "$regpid" 2>/dev/null || true; wait "$regpid" 2>/dev/null || true; }
 trap '_r=$?; stop_registry; (exit $_r); cleanup' EXIT
 eventually curl -s -o /dev/null "http://127.0.0.1:$port/v2/" || fail "registry did not start"
 REG=127.0.0.1:$port
