@@ -124,6 +124,13 @@ ps_parse(struct ps_opts *o, int argc, char **argv, struct err *err)
 }
 
 static int
+by_name(const void *a, const void *b)
+{
+        return strcmp(jsonx_str(*(json_object *const *)a, "Name"),
+                      jsonx_str(*(json_object *const *)b, "Name"));
+}
+
+static int
 ps_print(const struct stack *s, const struct ps_opts *o, struct err *err)
 {
         cleanup_free json_object **rows = xcalloc(s->n_ctrs + 1, sizeof(*rows));
@@ -138,6 +145,7 @@ ps_print(const struct stack *s, const struct ps_opts *o, struct err *err)
         for (size_t i = 0; i < s->n_ctrs; i++)
                 if (ps_keep(s, &s->ctrs[i], o))
                         rows[n++] = ps_row(&s->ctrs[i]);
+        qsort(rows, n, sizeof(*rows), by_name); /* compose lists by container name */
         jsonx_add_str(header, "Name", "NAME");
         jsonx_add_str(header, "Image", "IMAGE");
         jsonx_add_str(header, "Command", "COMMAND");

@@ -189,6 +189,19 @@ parse_globals(struct cli_globals *g, int argc, char **argv, struct err *err)
         return optind;
 }
 
+/* has_subcommands: the docker-style object commands print their own help */
+static bool
+has_subcommands(const char *name)
+{
+        static const char *const v[] = { "builder", "container", "image", "network", "system",
+                                         "volume", NULL };
+
+        for (size_t i = 0; v[i]; i++)
+                if (strcmp(v[i], name) == 0)
+                        return true;
+        return false;
+}
+
 static const struct command *
 find_command(const char *name, struct err *err)
 {
@@ -220,6 +233,12 @@ run(struct cli_globals *g, int argc, char **argv, struct err *err)
         cmd = find_command(argv[first], err);
         if (!cmd)
                 return err->code;
+        if (first + 1 < argc && (strcmp(argv[first + 1], "--help") == 0 ||
+                                 strcmp(argv[first + 1], "-h") == 0) && !has_subcommands(cmd->name)) {
+                printf("Usage: berth %s [OPTIONS] [SERVICE...]\n\n%s (flags as docker compose "
+                       "%s)\n", cmd->name, cmd->summary, cmd->name);
+                return 0;
+        }
         return cmd->run(g, argc - first, argv + first, err);
 }
 
