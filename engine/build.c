@@ -191,9 +191,6 @@ check_opts(const struct build_opts *o, struct err *err)
 {
         if (!o->root || !o->run_root || !o->context_dir)
                 return err_setf(err, -EINVAL, "build: root, run root and context are required");
-        if (o->pull)
-                return err_setf(err, -ENOTSUP, "--pull: this berth has no registry client; base "
-                                "images must already be in the store");
         if (o->network && strcmp(o->network, "default") && strcmp(o->network, "host") &&
             strcmp(o->network, "none"))
                 return err_setf(err, -EINVAL, "network mode '%s' is not supported for builds "

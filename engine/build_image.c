@@ -12,6 +12,7 @@
 #include "engine/build_int.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
+#include "engine/registry.h"
 #include "engine/ref.h"
 
 /* open_image: the image a Dockerfile names, from the store */
@@ -24,10 +25,6 @@ open_image(struct store *s, const char *ref, struct image **ret, struct err *err
 
         if (r == 0)
                 r = image_resolve(&idx, ref, &e, err);
-        if (r == -ENOENT)
-                err_prefix(err, "base image '%s' is not in the store (this berth has no registry "
-                                "client: load, import or build it first)",
-                           ref);
         if (r == 0)
                 r = image_open(s, e, ret, err);
         store_index_release(&idx);
@@ -99,7 +96,17 @@ build_image_config(void *ctx, const char *ref, const char *platform, struct dfst
         (void)platform;
         if (strcmp(ref, "scratch") == 0)
                 return -ENOENT;
-        r = open_image(b->s, ref, &img, err);
+        r = b->o->pull ? -ENOENT : open_image(b->s, ref, &img, err);
+        if (r == -ENOENT) {
+                /* as docker build: a missing base image is pulled; --pull always pulls */
+                struct reg_opts ro = { .root = b->o->root };
+                err_clear(err);
+                build_progress_note(&b->prog, "pulling %s", ref);
+                r = reg_pull(&ro, ref, NULL, err);
+                if (r < 0)
+                        return err_prefix(err, "base image '%s'", ref);
+                r = open_image(b->s, ref, &img, err);
+        }
         if (r == 0) {
                 json_object *c = jsonx_get(img->config, "config");
 

@@ -23,7 +23,7 @@ grep -q 'Dockerfile:2' "$T/err" || fail "parse error without its line: $(cat "$T
 printf 'FROM busybox\nCOPY missing.txt /\n' >"$C/Dockerfile"
 expect_code 1 b image build "$C"
 grep -q 'missing.txt' "$T/err" || fail "missing source: $(cat "$T/err")"
-printf 'FROM nosuchimage:1\nRUN true\n' >"$C/Dockerfile"
+printf 'FROM 127.0.0.1:1/nosuchimage:1\nRUN true\n' >"$C/Dockerfile"
 expect_code 1 b image build "$C"
 grep -qi 'nosuchimage' "$T/err" || fail "missing base: $(cat "$T/err")"
 expect_code 1 b image build --pull "$C"

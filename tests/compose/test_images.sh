@@ -85,6 +85,20 @@ b image rm "$REG/bb:1" >/dev/null
 if b --profile never up -d job 2>"$T/err"; then fail "pull_policy: never pulled"; fi
 grep -q "pull_policy: never" "$T/err" || fail "pull_policy never: $(cat "$T/err")"
 
+say "a build pulls a missing base image (and --pull always pulls)"
+printf 'FROM %s/bb:1\nRUN echo built > /built\n' "$REG" >"$P/app/Dockerfile"
+cat >"$P/compose.yaml" <<YAML
+name: t7
+services:
+  app:
+    build: ./app
+YAML
+b image rm "$REG/bb:1" >/dev/null 2>&1 || true
+b build 2>"$T/err" || fail "build with a base image to pull: $(cat "$T/err")"
+b image ls | grep -q "^$REG/bb " || fail "base image not pulled: $(b image ls)"
+b build --pull 2>"$T/err" || fail "build --pull: $(cat "$T/err")"
+grep -q "pulling $REG/bb:1" "$T/err" || fail "--pull did not pull: $(cat "$T/err")"
+
 say "push a built image"
 printf 'FROM busybox\nCMD ["true"]\n' >"$P/app/Dockerfile"
 cat >"$P/compose.yaml" <<YAML
