@@ -752,7 +752,7 @@ on_timers(struct mon *m)
         if (m->restart_at && now >= m->restart_at)
                 do_restart(m);
         if (m->rc)
-                mon_health_tick(&m->health, m->c, m->pid, now);
+                mon_health_tick(&m->health, m->c, &m->cfg.rt, m->pid, now);
 }
 
 static void

@@ -62,6 +62,15 @@ exe=$(readlink /proc/$cli/exe || true)
 wait $cli || fail "exec sleep"
 case "$exe" in /memfd:berth*) ;; *) fail "exec CLI runs from '$exe', not a sealed copy" ;; esac
 
+say "healthcheck probes run like exec: the container's privileges and environment"
+b container run -d --name hc -e MARK=yes --health-interval 200ms --health-retries 1 \
+	--health-cmd 'busybox grep -q "^CapEff:.00000000a80425fb" /proc/self/status && busybox grep -q "^Seccomp:.2" /proc/self/status && test "$MARK" = yes' \
+	busybox sleep 1000 >/dev/null
+remember_id hc
+wait_for 10 sh -c "'$BERTH' --root '$ROOT' container inspect hc | grep -q '\"Status\": \"healthy\"'" ||
+	fail "probe with the container's caps/seccomp/env never healthy: $(b container inspect hc | grep -A3 Output)"
+b container rm -f hc >/dev/null
+
 say "stopped and paused containers"
 b container stop -t 0 nnp >/dev/null
 expect_code 125 b container exec nnp true
