@@ -43,7 +43,11 @@ struct exec_opts {
         char **env; /* -e and --env-file entries, in order */
 };
 
-enum { X_ENVFILE = 256, X_PRIV, X_DETACH_KEYS };
+enum {
+        X_ENVFILE = 256,
+        X_PRIV,
+        X_DETACH_KEYS
+};
 
 /* env_add: "K=V" as is; a bare "K" takes our own value of K, or is dropped (docker). */
 static void
@@ -84,12 +88,49 @@ env_file(struct cli_globals *g, char ***env, const char *path, struct err *err)
 }
 
 static int
+parse_opt(struct cli_globals *g, struct exec_opts *o, int c, const char *arg, struct err *err)
+{
+        switch (c) {
+        case 'i':
+                o->interactive = 1;
+                return 0;
+        case 't':
+                o->tty = 1;
+                return 0;
+        case 'd':
+                o->detach = 1;
+                return 0;
+        case 'u':
+                o->user = arg;
+                return 0;
+        case 'w':
+                o->workdir = arg;
+                return 0;
+        case 'e':
+                env_add(g, &o->env, arg);
+                return 0;
+        case X_PRIV:
+                o->privileged = 1;
+                return 0;
+        case X_ENVFILE:
+                return env_file(g, &o->env, arg, err);
+        case X_DETACH_KEYS:
+                return err_setf(err, -ENOTSUP, "--detach-keys is not available");
+        default:
+                return err_setf(err, -EINVAL, "unknown flag for 'container exec'");
+        }
+}
+
+static int
 parse(struct cli_globals *g, struct exec_opts *o, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
-                { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-                { "detach", no_argument, NULL, 'd' },      { "user", required_argument, NULL, 'u' },
-                { "workdir", required_argument, NULL, 'w' }, { "env", required_argument, NULL, 'e' },
+                { "interactive", no_argument, NULL, 'i' },
+                { "tty", no_argument, NULL, 't' },
+                { "detach", no_argument, NULL, 'd' },
+                { "user", required_argument, NULL, 'u' },
+                { "workdir", required_argument, NULL, 'w' },
+                { "env", required_argument, NULL, 'e' },
                 { "env-file", required_argument, NULL, X_ENVFILE },
                 { "privileged", no_argument, NULL, X_PRIV },
                 { "detach-keys", required_argument, NULL, X_DETACH_KEYS },
@@ -100,32 +141,22 @@ parse(struct cli_globals *g, struct exec_opts *o, int argc, char **argv, struct 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+itdu:w:e:", opts, NULL)) != -1) {
-                switch (c) {
-                case 'i': o->interactive = 1; break;
-                case 't': o->tty = 1; break;
-                case 'd': o->detach = 1; break;
-                case 'u': o->user = optarg; break;
-                case 'w': o->workdir = optarg; break;
-                case 'e': env_add(g, &o->env, optarg); break;
-                case X_PRIV: o->privileged = 1; break;
-                case X_ENVFILE:
-                        r = env_file(g, &o->env, optarg, err);
-                        if (r < 0)
-                                return r;
-                        break;
-                case X_DETACH_KEYS:
-                        return err_setf(err, -ENOTSUP, "--detach-keys is not available");
-                default:
+                if (c == '?')
                         return err_setf(err, -EINVAL, "unknown flag '%s' for 'container exec'",
                                         argv[optind - 1]);
-                }
+                r = parse_opt(g, o, c, optarg, err);
+                if (r < 0)
+                        return r;
         }
         if (argc - optind < 2)
-                return err_setf(err, -EINVAL,
-                                "'container exec' requires at least 2 arguments: CONTAINER COMMAND");
+                return err_setf(
+                        err, -EINVAL,
+                        "'container exec' requires at least 2 arguments: CONTAINER COMMAND");
         if (o->workdir && o->workdir[0] != '/')
-                return err_setf(err, -EINVAL, "the working directory '%s' is invalid, it needs to "
-                                "be an absolute path", o->workdir);
+                return err_setf(err, -EINVAL,
+                                "the working directory '%s' is invalid, it needs to "
+                                "be an absolute path",
+                                o->workdir);
         return optind;
 }
 
@@ -140,8 +171,10 @@ check_running(const struct ctr *c, struct err *err)
                 return r;
         ok = cmd_container_alive(c, st) && jsonx_bool(st, "Running");
         if (ok && jsonx_bool(st, "Paused"))
-                r = err_setf(err, -EBUSY, "container %s is paused, unpause the container before "
-                             "exec", c->id);
+                r = err_setf(err, -EBUSY,
+                             "container %s is paused, unpause the container before "
+                             "exec",
+                             c->id);
         else if (!ok)
                 r = err_setf(err, -ESRCH, "container %s is not running", c->id);
         json_object_put(st);

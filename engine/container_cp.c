@@ -28,13 +28,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -125,7 +126,8 @@ resolve_one(int rootfd, int in_root, const char *path, struct loc *ret, struct e
         if (ret->dirfd < 0)
                 return err_setf(err, ret->dirfd, "%s: %s", path, strerror(-ret->dirfd));
         r = fstatat(ret->dirfd, ret->name, &ret->st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0
-                    ? -errno : 0;
+                    ? -errno
+                    : 0;
         ret->exists = r == 0;
         if (r < 0 && r != -ENOENT)
                 return err_setf(err, r, "%s: %s", path, strerror(-r));
@@ -169,8 +171,8 @@ resolve(int rootfd, int in_root, const char *path, int follow, struct loc *ret, 
 
 /* ---- copying one tree ----------------------------------------------------------------- */
 
-static int copy_entry(struct walk *w, int sdir, const char *sname, const struct stat *st,
-                      int ddir, const char *dname, int depth);
+static int copy_entry(struct walk *w, int sdir, const char *sname, const struct stat *st, int ddir,
+                      const char *dname, int depth);
 
 static void
 set_meta(struct walk *w, int ddir, const char *dname, const struct stat *st)
@@ -203,8 +205,10 @@ replace(struct walk *w, int ddir, const char *dname)
         if (fstatat(ddir, dname, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : sys_fail(w, "stat", dname, errno);
         if (S_ISDIR(st.st_mode))
-                return err_setf(w->err, -EISDIR, "cannot overwrite directory '%s' with a "
-                                "non-directory", dname);
+                return err_setf(w->err, -EISDIR,
+                                "cannot overwrite directory '%s' with a "
+                                "non-directory",
+                                dname);
         return unlinkat(ddir, dname, 0) < 0 ? sys_fail(w, "remove", dname, errno) : 0;
 }
 
@@ -354,8 +358,8 @@ static int
 tar_dir(struct walk *w, struct archive *a, int sdir, const char *sname, const char *arcname,
         int depth)
 {
-        cleanup_close int fd = openat(sdir, *sname ? sname : ".",
-                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        cleanup_close int fd =
+                openat(sdir, *sname ? sname : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct dirent *de;
         DIR *d;
         int r = 0;
@@ -478,8 +482,10 @@ tar_in(const struct job *j, int rootfd, struct err *err)
         char path[64];
 
         if (dir < 0)
-                return err_setf(err, dir, "destination %s must be an existing directory when "
-                                "copying from stdin: %s", j->to, strerror(-dir));
+                return err_setf(err, dir,
+                                "destination %s must be an existing directory when "
+                                "copying from stdin: %s",
+                                j->to, strerror(-dir));
         /* layer_apply resolves from its own O_PATH-free directory fd */
         snprintf(path, sizeof(path), "/proc/self/fd/%d", dir);
         rdir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -8,8 +8,8 @@
  * does. Either way the request is asynchronous, so we poll until the kernel reports it done.
  */
 #include <errno.h>
-#include <stdlib.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
