@@ -268,6 +268,70 @@ wait_plain(const struct rt_exec_proc *p, int sigfd)
         return status_code(status);
 }
 
+/* detached_child: -d's process: runs the exec, reports "CODE MESSAGE" on fd when it fails
+ * (end-of-file when the command runs), then stays its parent until it ends, keeping (and
+ * draining) a -t pty meanwhile. Never returns. */
+__attribute__((noreturn)) static void
+detached_child(const char *run_dir, const struct rt_exec_config *cfg, int fd)
+{
+        struct err e = { 0 };
+        struct rt_exec_proc p;
+        int code = 125;
+        char buf[4096];
+
+        setsid();
+        if (rt_exec(run_dir, cfg, &p, &code, &e) < 0) {
+                dprintf(fd, "%d %s", code, e.msg);
+                _exit(1);
+        }
+        close(fd);
+        for (;;) {
+                struct pollfd pf[2] = { { .fd = p.pidfd, .events = POLLIN },
+                                        { .fd = p.pty, .events = POLLIN } };
+
+                if ((poll(pf, 2, -1) < 0 && errno != EINTR) || pf[0].revents)
+                        break;
+                if (pf[1].revents && read(p.pty, buf, sizeof(buf)) <= 0)
+                        p.pty = -1;
+        }
+        while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        _exit(0);
+}
+
+/* exec_detached: -d. The command's parent is a detached process of ours that waits for it:
+ * left to the host's init instead, an unreaped zombie in the container's pid namespace
+ * would keep the container's PID 1 from ever ending. Returns once the command runs. */
+static int
+exec_detached(const char *run_dir, const struct rt_exec_config *cfg, int *ret_code,
+              struct err *err)
+{
+        char msg[ERR_MSG_MAX + 16];
+        ssize_t n = 0, got;
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return err_setf(err, -errno, "pipe: %s", strerror(errno));
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                close(p[0]);
+                detached_child(run_dir, cfg, p[1]);
+        }
+        close(p[1]);
+        while (pid > 0 && (got = read(p[0], msg + n, sizeof(msg) - 1 - (size_t)n)) > 0)
+                n += got;
+        close(p[0]);
+        if (pid < 0)
+                return err_setf(err, -errno, "fork: %s", strerror(errno));
+        if (n == 0)
+                return 0;
+        msg[n] = '\0';
+        *ret_code = (int)strtol(msg, NULL, 10);
+        return err_setf(err, -EIO, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
+}
+
 static int
 run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char **cmd,
          struct err *err)
@@ -290,13 +354,16 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
                 sigaddset(&set, (int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH }[s]);
         sigprocmask(SIG_BLOCK, &set, NULL);
         sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-        r = rt_exec(c->run_dir, &x.rt, &p, &code, err);
+        if (o->detach)
+                r = exec_detached(c->run_dir, &x.rt, &code, err);
+        else
+                r = rt_exec(c->run_dir, &x.rt, &p, &code, err);
         exec_cfg_release(&x);
         if (r < 0)
                 return err_exit_code(err, code, err_prefix(err, "exec in container %s", c->name));
         if (o->detach)
-                code = 0;
-        else if (o->tty)
+                return 0;
+        if (o->tty)
                 code = cmd_container_tty_relay(p.pty, o->interactive, p.pidfd, sigfd, p.pid);
         else
                 code = wait_plain(&p, sigfd);

@@ -53,6 +53,14 @@ got=$(b container exec c1 sh -c 'exec ls /proc/self/fd' 5</etc/hostname 7>"$T/fd
 say "-d"
 b container exec -d c1 sh -c 'sleep 0.3; touch /tmp/detached'
 wait_for 5 b container exec c1 test -f /tmp/detached || fail "exec -d did not run"
+expect_code 127 b container exec -d c1 nosuch
+b container run -d --name dd busybox sleep 1000 >/dev/null
+remember_id dd
+b container exec -d dd sleep 0.1
+sleep 0.5
+b container kill dd >/dev/null
+wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect dd | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
+	fail "a finished exec -d keeps the container from ending"
 
 say "the CLI runs from a sealed copy"
 "$BERTH" --root "$ROOT" container exec c1 sleep 3 &
