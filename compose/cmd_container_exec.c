@@ -36,6 +36,7 @@
 #include "engine/runtime.h"
 
 #define EXEC_ENV_FILE_MAX (1u << 20)
+#define PRIME_ENV         "BERTH_EXEC_PRIME_PID"
 
 struct exec_opts {
         int interactive, tty, detach, privileged;
@@ -303,8 +304,7 @@ detached_child(const char *run_dir, const struct rt_exec_config *cfg, int fd)
  * left to the host's init instead, an unreaped zombie in the container's pid namespace
  * would keep the container's PID 1 from ever ending. Returns once the command runs. */
 static int
-exec_detached(const char *run_dir, const struct rt_exec_config *cfg, int *ret_code,
-              struct err *err)
+exec_detached(const char *run_dir, const struct rt_exec_config *cfg, int *ret_code, struct err *err)
 {
         char msg[ERR_MSG_MAX + 16];
         ssize_t n = 0, got;
@@ -371,6 +371,34 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
         return code;
 }
 
+/* prime_start: the cgroup migration's wait (rt_cgroup_prime) runs while we re-execute from the
+ * sealed copy and prepare; the child's pid crosses the re-exec in the environment. */
+static void
+prime_start(void)
+{
+        char v[16];
+        pid_t pid;
+
+        if (getenv(PRIME_ENV))
+                return; /* started by the image before the re-exec */
+        pid = rt_cgroup_prime();
+        snprintf(v, sizeof(v), "%d", (int)pid);
+        if (pid > 0)
+                setenv(PRIME_ENV, v, 1);
+}
+
+static void
+prime_reap(void)
+{
+        const char *v = getenv(PRIME_ENV);
+        long pid = v ? strtol(v, NULL, 10) : 0;
+
+        unsetenv(PRIME_ENV);
+        if (pid > 0)
+                while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+}
+
 int
 cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -378,6 +406,7 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
         struct ctr *c = NULL;
         int first, r;
 
+        prime_start();
         r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
         if (r < 0)
                 return err_exit_code(err, 125, r);
@@ -389,5 +418,6 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
                 r = run_exec(g, &o, c, argv + first + 1, err);
         strv_free(o.env);
         ctr_free(c);
+        prime_reap();
         return r < 0 && !err->exit_code ? err_exit_code(err, 125, r) : r;
 }
