@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -246,7 +247,8 @@ status_code(int status)
         return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* wait_plain: wait for the process, passing the signals we get on to it. */
+/* wait_plain: wait for the process (p->pidfd), passing the signals we get on to it, then
+ * reap its keeper (p->pid), whose exit code is its. */
 static int
 wait_plain(const struct rt_exec_proc *p, int sigfd)
 {
@@ -267,6 +269,126 @@ wait_plain(const struct rt_exec_proc *p, int sigfd)
         while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
                 ;
         return status_code(status);
+}
+
+/* send_proc: "ok" with the process's pidfd and pty master (when any) as SCM_RIGHTS. */
+static void
+send_proc(int sock, const struct rt_exec_proc *p)
+{
+        int fds[2] = { p->pidfd, p->pty };
+        size_t n = p->pty >= 0 ? 2 : 1;
+        struct iovec iov = { .iov_base = (void *)"ok", .iov_len = 2 };
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
+                             .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+        memset(&u, 0, sizeof(u));
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+        if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+                /* the CLI is gone: the command runs on, we still reap it */
+        }
+}
+
+/* keeper_child: the command's parent while the CLI waits: runs the exec, reports "CODE
+ * MESSAGE" on sock when it fails, else sends the pidfd and pty; then reaps the command and
+ * exits with its code. In its own session with every signal blocked, it outlives a CLI that
+ * is killed, so the command is never left to the host's init (an unreaped zombie in the
+ * container's pid namespace would keep its PID 1 from ending). Never returns. */
+__attribute__((noreturn)) static void
+keeper_child(const char *run_dir, const struct rt_exec_config *cfg, int sock)
+{
+        struct err e = { 0 };
+        struct rt_exec_proc p;
+        int code = 125, status = 0;
+        sigset_t all;
+
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        setsid();
+        if (rt_exec(run_dir, cfg, &p, &code, &e) < 0) {
+                dprintf(sock, "%d %s", code, e.msg);
+                _exit(1);
+        }
+        send_proc(sock, &p);
+        close(sock);
+        rt_exec_proc_release(&p);
+        while (waitpid(p.pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        _exit(status_code(status));
+}
+
+/* recv_proc: the keeper's report: 0 with the fds, or its failure. */
+static int
+recv_proc(int sock, struct rt_exec_proc *ret, int *ret_code, struct err *err)
+{
+        char msg[ERR_MSG_MAX + 16];
+        int fds[2] = { -1, -1 };
+        struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c;
+        ssize_t n;
+
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+                return err_setf(err, -ECHILD, "the exec process ended early");
+        c = CMSG_FIRSTHDR(&mh);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+        msg[n] = '\0';
+        if (strcmp(msg, "ok") != 0) {
+                *ret_code = (int)strtol(msg, NULL, 10);
+                return err_setf(err, -EIO, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
+        }
+        ret->pidfd = fds[0];
+        ret->pty = fds[1];
+        return 0;
+}
+
+/* exec_kept: the exec through keeper_child; *ret's pid is the keeper's (reap it: its exit
+ * code is the command's), pidfd and pty the command's. */
+static int
+exec_kept(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_proc *ret,
+          int *ret_code, struct err *err)
+{
+        int sv[2], r;
+        pid_t pid;
+
+        *ret = (struct rt_exec_proc){ .pid = 0, .pidfd = -1, .pty = -1 };
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return err_setf(err, -errno, "socketpair: %s", strerror(errno));
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                keeper_child(run_dir, cfg, sv[1]);
+        }
+        close(sv[1]);
+        r = pid < 0 ? err_setf(err, -errno, "fork: %s", strerror(errno))
+                    : recv_proc(sv[0], ret, ret_code, err);
+        close(sv[0]);
+        if (r < 0 && pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        ret->pid = pid;
+        return r;
 }
 
 /* detached_child: -d's process: runs the exec, reports "CODE MESSAGE" on fd when it fails
@@ -357,7 +479,7 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
         if (o->detach)
                 r = exec_detached(c->run_dir, &x.rt, &code, err);
         else
-                r = rt_exec(c->run_dir, &x.rt, &p, &code, err);
+                r = exec_kept(c->run_dir, &x.rt, &p, &code, err);
         exec_cfg_release(&x);
         if (r < 0)
                 return err_exit_code(err, code, err_prefix(err, "exec in container %s", c->name));

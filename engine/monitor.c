@@ -895,6 +895,7 @@ monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct 
         cleanup_close int dfd = dir_path_fd(c->run_dir, err);
         cleanup_close int fd = -1;
         cleanup_sbuf struct sbuf sb = SBUF_INIT;
+        cleanup_free char *req = NULL;
         struct sockaddr_un a;
         char buf[4096];
         ssize_t n;
@@ -908,7 +909,9 @@ monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct 
         if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
                 return err_setf(err, -errno, "connect to the monitor of %s: %s", c->name,
                                 strerror(errno));
-        if (write(fd, line, strlen(line)) < 0 || write(fd, "\n", 1) < 0)
+        /* one write (the monitor may answer and close after the first), and no SIGPIPE */
+        req = xasprintf("%s\n", line);
+        if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
                 return err_setf(err, -errno, "talk to the monitor of %s: %s", c->name,
                                 strerror(errno));
         while ((n = read(fd, buf, sizeof(buf))) > 0 && sb.len < CTR_JSON_MAX) {

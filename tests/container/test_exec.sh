@@ -62,6 +62,19 @@ b container kill dd >/dev/null
 wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect dd | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
 	fail "a finished exec -d keeps the container from ending"
 
+say "a killed exec CLI leaves nothing that keeps the container from ending"
+b container run -d --name kc busybox sleep 1000 >/dev/null
+remember_id kc
+"$BERTH" --root "$ROOT" container exec kc sleep 0.4 &
+cli=$!
+sleep 0.2
+kill -9 $cli
+wait $cli || true
+sleep 0.5
+b container kill kc >/dev/null
+wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect kc | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
+	fail "the exec'd process outlived its CLI unreaped"
+
 say "the CLI runs from a sealed copy"
 "$BERTH" --root "$ROOT" container exec c1 sleep 3 &
 cli=$!
