@@ -215,16 +215,18 @@ proc_row(pid_t pid, const struct clock_info *ci)
 {
         struct pstat ps;
         char **row = NULL;
-        unsigned long long total, life, c = 0;
+        unsigned long long total, c = 0;
+        double life;
 
         if (read_stat(pid, &ps) < 0)
                 return NULL; /* it ended meanwhile */
         total = (ps.utime + ps.stime) / (unsigned long long)ci->hz;
-        life = ci->uptime > (double)ps.start / (double)ci->hz
-                       ? (unsigned long long)(ci->uptime - (double)ps.start / (double)ci->hz)
-                       : 0;
-        if (life)
-                c = (ps.utime + ps.stime) * 100ULL / (unsigned long long)ci->hz / life;
+        /* procps 4: integer percent over the (fractional) seconds of life */
+        life = ci->uptime - (double)ps.start / (double)ci->hz;
+        if (life > 0)
+                c = (unsigned long long)((double)((ps.utime + ps.stime) * 100ULL /
+                                                  (unsigned long long)ci->hz) /
+                                         life);
         strv_push(&row, user_of(pid));
         strv_push(&row, xasprintf("%d", (int)pid));
         strv_push(&row, xasprintf("%ld", ps.ppid));
