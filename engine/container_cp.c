@@ -174,20 +174,32 @@ resolve(int rootfd, int in_root, const char *path, int follow, struct loc *ret, 
 static int copy_entry(struct walk *w, int sdir, const char *sname, const struct stat *st, int ddir,
                       const char *dname, int depth);
 
+/* set_meta: owner, mode and times of what was just made at ddir/dname. It is opened O_PATH
+ * without following and must still be of the source's type: a container that swapped it for
+ * a symlink meanwhile gets nothing changed. The changes go through the fd (its
+ * /proc/self/fd/N reaches exactly that inode), never through a name that could be a link. */
 static void
 set_meta(struct walk *w, int ddir, const char *dname, const struct stat *st)
 {
         uid_t uid = w->o->archive ? st->st_uid : w->to_container ? 0 : geteuid();
         gid_t gid = w->o->archive ? st->st_gid : w->to_container ? 0 : getegid();
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
-        int flags = *dname ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW;
+        cleanup_close int fd = openat(ddir, *dname ? dname : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat now;
+        char path[64];
 
-        if (fchownat(ddir, dname, uid, gid, flags) < 0) {
+        if (fd < 0 || fstat(fd, &now) < 0 || (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+                return;
+        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
                 /* ownership is best effort, as docker's on filesystems that refuse it */
         }
-        if (!S_ISLNK(st->st_mode))
-                fchmodat(ddir, *dname ? dname : ".", st->st_mode & 07777, 0);
-        utimensat(ddir, *dname ? dname : ".", ts, AT_SYMLINK_NOFOLLOW);
+        if (S_ISLNK(st->st_mode)) {
+                utimensat(ddir, dname, ts, AT_SYMLINK_NOFOLLOW);
+                return;
+        }
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        chmod(path, st->st_mode & 07777);
+        utimensat(AT_FDCWD, path, ts, 0);
 }
 
 static int

@@ -25,6 +25,9 @@ b container cp c:/d/. "$T/out2"
 [ -f "$T/out2/a" ] && [ ! -e "$T/out2/d" ] || fail "/. copies the contents"
 b container cp -L c:/d/la "$T/la"
 [ -f "$T/la" ] && [ ! -L "$T/la" ] && [ "$(cat "$T/la")" = A ] || fail "-L"
+b container exec c chmod 751 /d/a
+b container cp c:/d/a "$T/mode"
+[ "$(stat -c %a "$T/mode")" = 751 ] || fail "mode kept: $(stat -c %a "$T/mode")"
 b container cp -a c:/d/a "$T/owned"
 [ "$(stat -c %u:%g "$T/owned")" = 1000:1000 ] || fail "-a keeps the owner"
 [ "$(b container cp c:/d/sub - | tar -tf - | sort | tr '\n' ' ')" = "sub/ sub/b " ] || fail "tar to stdout"
@@ -38,9 +41,11 @@ b container cp "$T/h/dir" c:/new
 [ "$(b container exec c cat /new/sub/g)" = g ] || fail "dir to a new path"
 b container cp "$T/h/file" c:/d
 [ "$(b container exec c cat /d/file)" = f ] || fail "file into a dir"
+touch -d '2001-02-03 04:05:06' "$T/h/file"
 b container cp "$T/h/file" c:/d/renamed
 [ "$(b container exec c cat /d/renamed)" = f ] || fail "file to a new name"
 [ "$(b container exec c busybox stat -c %u /d/renamed)" = 0 ] || fail "owned by root in the container"
+[ "$(b container exec c busybox stat -c %Y /d/renamed)" = "$(stat -c %Y "$T/h/file")" ] || fail "mtime kept"
 tar -C "$T/h" -cf - dir | b container cp - c:/tmp
 [ "$(b container exec c cat /tmp/dir/sub/g)" = g ] || fail "tar from stdin"
 expect_code 1 b container cp "$T/h/file" c:/nodir/x
