@@ -25,7 +25,7 @@ b container cp c:/d/. "$T/out2"
 [ -f "$T/out2/a" ] && [ ! -e "$T/out2/d" ] || fail "/. copies the contents"
 b container cp -L c:/d/la "$T/la"
 [ -f "$T/la" ] && [ ! -L "$T/la" ] && [ "$(cat "$T/la")" = A ] || fail "-L"
-b container exec c chmod 751 /d/a
+b container exec c busybox chmod 751 /d/a
 b container cp c:/d/a "$T/mode"
 [ "$(stat -c %a "$T/mode")" = 751 ] || fail "mode kept: $(stat -c %a "$T/mode")"
 b container cp -a c:/d/a "$T/owned"
