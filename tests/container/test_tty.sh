@@ -15,6 +15,7 @@ grep -q '^40 120$' "$T/o1" || fail "size after the resize: $(cat "$T/o1")"
 grep -q '^EXIT 3$' "$T/o1" || fail "exit code of run -it: $(cat "$T/o1")"
 grep -q '^MODE same$' "$T/o1" || fail "the terminal mode was not restored"
 grep -q '"log":"done\\r\\n","stream":"stdout"' "$ROOT"/containers/*/log.json || fail "log of a -t run"
+b container inspect t1 | grep -q '"Tty": true' || fail "inspect Config.Tty"
 
 say "run -t without -i, no terminal: the size stays the kernel's default"
 got=$(b container run -t --rm busybox sh -c 'busybox tty; echo $?')
