@@ -208,7 +208,16 @@ build(struct cli_globals *g, const struct exec_opts *o, const struct ctr *c, cha
         const char *hn = jsonx_str(c->config, "Hostname");
         const char *net = jsonx_str(hc, "NetworkMode");
 
-        x->env = jsonx_to_strv(jsonx_get(c->config, "Env"));
+        /* docker's daemon environment (TERM with a tty), the container's, then -e */
+        if (o->tty)
+                strv_add(&x->env, "TERM=xterm");
+        {
+                char **env = jsonx_to_strv(jsonx_get(c->config, "Env"));
+
+                strv_foreach(e, env)
+                        strv_add(&x->env, e);
+                strv_free(env);
+        }
         strv_foreach(e, o->env)
                 strv_add(&x->env, e);
         x->cap_add = jsonx_to_strv(jsonx_get(hc, "CapAdd"));
