@@ -2,16 +2,23 @@
  *
  * docker exec's flags: -i, -t, -d, -u, -w, -e, --env-file, --privileged. The process is
  * started by the runtime (rt_exec: the container's namespaces, cgroups, capabilities,
- * seccomp filter and no-new-privileges, its user and environment plus -e) as our own child,
- * so we wait for it ourselves: no daemon and no monitor involved. Like container creation,
- * this runs from a sealed copy of the binary (rt_exe_protect): the process is berth until it
- * execs, inside the container's pid namespace.
+ * seccomp filter and no-new-privileges, its user and environment plus -e); no daemon and no
+ * monitor are involved. Like container creation, this runs from a sealed copy of the binary
+ * (rt_exe_protect): the process is berth until it execs, inside the container's pid namespace.
+ *
+ * Processes: we fork a keeper (its own session, signals blocked) that calls rt_exec, so that
+ * it is the command's parent and reaps it even when we are killed: an unreaped zombie in the
+ * container's pid namespace would keep the container's PID 1 from ever ending where the
+ * host's init does not reap. It sends us the command's pidfd (and pty), then exits with the
+ * command's code, which we take from it. With -d the keeper is all there is; we return once
+ * the command runs.
  *
  * Without -t the process gets our stdin (with -i; /dev/null otherwise), stdout and stderr
- * directly. With -t it gets a pty of the container's devpts; we relay it (terminal_relay) with
- * our terminal in raw mode, window sizes following SIGWINCH. SIGINT, SIGTERM, SIGHUP and
- * SIGQUIT we get are passed on to the process. Exit codes: the command's (128+signal when
- * killed), 126/127 when it cannot be run, 125 for berth's own failures.
+ * directly. With -t it gets a pty of the container's devpts; we relay it
+ * (cmd_container_tty_relay) with our terminal in raw mode, window sizes following SIGWINCH.
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT we get are passed on to the process. Exit codes: the
+ * command's (128+signal when killed), 126/127 when it cannot be run, 125 for berth's own
+ * failures.
  */
 #include <errno.h>
 #include <fcntl.h>
