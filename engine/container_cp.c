@@ -4,7 +4,8 @@
  * The container's root: a running one's is /proc/PID/root (its own mount namespace, volumes
  * included), opened once as a directory fd after the pid was checked against the state's
  * start time. A stopped one's is its overlay (the image layers plus its upper dir), mounted
- * in a child process's private mount namespace: it vanishes with the child, whatever happens.
+ * in a child process's private mount namespace with its volumes (binds) over it: it vanishes
+ * with the child, whatever happens.
  *
  * Every container path is resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
  * from that fd: a symlink "/x -> /" leads to the container's root, never the host's, and
@@ -577,6 +578,46 @@ overlay_options(const struct ctr *c)
         return sbuf_detach(&sb);
 }
 
+static int
+has_opt(const char *opts, const char *want)
+{
+        cleanup_strv char **v = opts ? strv_split(opts, ",") : NULL;
+
+        return strv_contains(v, want);
+}
+
+/* mount_binds: the container's bind mounts (HostConfig.Binds "src:dst[:opts]") over the
+ * mounted root, so that a stopped container's volumes are copied as a running one's are.
+ * Each target is resolved inside the root; one that does not exist there (a container never
+ * started) is skipped; "ro" binds stay read-only. */
+static int
+mount_binds(const struct ctr *c, int rootfd, struct err *err)
+{
+        cleanup_strv char **binds =
+                jsonx_to_strv(jsonx_get(jsonx_get(c->config, "HostConfig"), "Binds"));
+
+        strv_foreach(b, binds) {
+                cleanup_strv char **part = strv_split(b, ":");
+                cleanup_close int fd = -1, top = -1;
+                char path[64];
+
+                if (strv_length(part) < 2 || (fd = layer_open_in_root(rootfd, part[1], O_PATH)) < 0)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                if (mount(part[0], path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return err_setf(err, -errno, "mount the volume '%s': %s", part[0],
+                                        strerror(errno));
+                if (!has_opt(part[2], "ro"))
+                        continue;
+                /* the new mount is on top: reach it through the path, not the old fd */
+                top = layer_open_in_root(rootfd, part[1], O_PATH);
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", top);
+                if (top < 0 || mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        return err_setf(err, -EIO, "make the volume '%s' read-only", part[0]);
+        }
+        return 0;
+}
+
 /* stopped_child: in a private mount namespace, mount the overlay and run the job; reports a
  * failure as its message on errfd. Never returns. */
 __attribute__((noreturn)) static void
@@ -593,7 +634,9 @@ stopped_child(const struct ctr *c, const struct job *j, const char *mnt, int err
         if (r == 0) {
                 fd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 r = fd < 0 ? err_setf(&e, -errno, "open %s: %s", mnt, strerror(errno))
-                           : job_run(j, fd, &e);
+                           : mount_binds(c, fd, &e);
+                if (r == 0)
+                        r = job_run(j, fd, &e);
         }
         if (r < 0 && write(errfd, e.msg, strlen(e.msg)) < 0) {
                 /* the parent is gone */

@@ -71,7 +71,18 @@ mkdir -p "$T/evil2/l/etc" && echo bad >"$T/evil2/l/etc/tar-escape"
 b container cp - c:/tmp <"$T/evil.tar" 2>/dev/null || true
 [ ! -e /etc/tar-escape ] || { rm -f /etc/tar-escape; fail "a tar wrote through its own symlink"; }
 
-say "a stopped container"
+say "a stopped container, its volumes included"
+mkdir -p "$T/vol" "$T/rovol"
+echo in-volume >"$T/vol/v"
+b container run -d --name vc -v "$T/vol:/data" -v "$T/rovol:/ro:ro" busybox sleep 1000 >/dev/null
+remember_id vc
+b container stop -t 0 vc >/dev/null
+b container cp vc:/data/v "$T/fromvol"
+[ "$(cat "$T/fromvol")" = in-volume ] || fail "from a stopped container's volume"
+b container cp "$T/h/file" vc:/data/put
+[ "$(cat "$T/vol/put")" = f ] || fail "into a stopped container's volume"
+expect_code 1 b container cp "$T/h/file" vc:/ro/put
+[ ! -e "$T/rovol/put" ] || fail "wrote into a read-only volume"
 b container stop -t 0 c >/dev/null
 b container cp c:/d/sub/b "$T/stopped"
 [ "$(cat "$T/stopped")" = B ] || fail "from a stopped container"
