@@ -65,12 +65,17 @@ wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect dd | sed -n '
 say "a killed exec CLI leaves nothing that keeps the container from ending"
 b container run -d --name kc busybox sleep 1000 >/dev/null
 remember_id kc
-"$BERTH" --root "$ROOT" container exec kc sleep 0.4 &
-cli=$!
-sleep 0.2
-kill -9 $cli
-wait $cli || true
-sleep 0.5
+# kill -9 of the CLI at random points of an exec, ten times
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$BERTH" --root "$ROOT" container exec kc sleep 0.2 &
+	cli=$!
+	sleep "0.0$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%02d", int(rand() * 30) }')"
+	kill -9 $cli 2>/dev/null || true
+	wait $cli 2>/dev/null || true
+done
+sleep 0.6
+left=$(ps -eo args | grep -c "^[^ ]* --root $ROOT container exec" || true)
+[ "$left" = 0 ] || fail "$left exec processes outlived their command"
 b container kill kc >/dev/null
 wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect kc | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
 	fail "the exec'd process outlived its CLI unreaped"
