@@ -546,8 +546,10 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
 
         prime_start();
         r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
-        if (r < 0)
+        if (r < 0) {
+                prime_reap();
                 return err_exit_code(err, 125, r);
+        }
         first = parse(g, &o, argc, argv, err);
         r = first < 0 ? first : ctr_open(g->root, g->run_root, argv[first], &c, err);
         if (r >= 0)
