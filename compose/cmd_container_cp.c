@@ -50,7 +50,8 @@ parse(int argc, char **argv, struct ctr_cp_opts *o, struct err *err)
                                         argv[optind - 1]);
         }
         if (argc - optind != 2)
-                return err_setf(err, -EINVAL, "'container cp' requires exactly 2 arguments: "
+                return err_setf(err, -EINVAL,
+                                "'container cp' requires exactly 2 arguments: "
                                 "SRC DST (one of them CONTAINER:PATH)");
         return optind;
 }
@@ -69,8 +70,10 @@ cmd_container_cp(struct cli_globals *g, int argc, char **argv, struct err *err)
         sname = container_part(argv[first], &spath);
         dname = container_part(argv[first + 1], &dpath);
         if (!sname == !dname)
-                return err_setf(err, -EINVAL, sname ? "copying between containers is not "
-                                "supported" : "must specify at least one container source");
+                return err_setf(err, -EINVAL,
+                                sname ? "copying between containers is not "
+                                        "supported"
+                                      : "must specify at least one container source");
         if (!(sname ? spath : dpath)[0])
                 return err_setf(err, -EINVAL, "the container path must not be empty");
         r = ctr_open(g->root, g->run_root, sname ? sname : dname, &c, err);

@@ -2,16 +2,23 @@
  *
  * docker exec's flags: -i, -t, -d, -u, -w, -e, --env-file, --privileged. The process is
  * started by the runtime (rt_exec: the container's namespaces, cgroups, capabilities,
- * seccomp filter and no-new-privileges, its user and environment plus -e) as our own child,
- * so we wait for it ourselves: no daemon and no monitor involved. Like container creation,
- * this runs from a sealed copy of the binary (rt_exe_protect): the process is berth until it
- * execs, inside the container's pid namespace.
+ * seccomp filter and no-new-privileges, its user and environment plus -e); no daemon and no
+ * monitor are involved. Like container creation, this runs from a sealed copy of the binary
+ * (rt_exe_protect): the process is berth until it execs, inside the container's pid namespace.
+ *
+ * Processes: we fork a keeper (its own session, signals blocked) that calls rt_exec, so that
+ * it is the command's parent and reaps it even when we are killed: an unreaped zombie in the
+ * container's pid namespace would keep the container's PID 1 from ever ending where the
+ * host's init does not reap. It sends us the command's pidfd (and pty), then exits with the
+ * command's code, which we take from it. With -d the keeper is all there is; we return once
+ * the command runs.
  *
  * Without -t the process gets our stdin (with -i; /dev/null otherwise), stdout and stderr
- * directly. With -t it gets a pty of the container's devpts; we relay it (terminal_relay) with
- * our terminal in raw mode, window sizes following SIGWINCH. SIGINT, SIGTERM, SIGHUP and
- * SIGQUIT we get are passed on to the process. Exit codes: the command's (128+signal when
- * killed), 126/127 when it cannot be run, 125 for berth's own failures.
+ * directly. With -t it gets a pty of the container's devpts; we relay it
+ * (cmd_container_tty_relay) with our terminal in raw mode, window sizes following SIGWINCH.
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT we get are passed on to the process. Exit codes: the
+ * command's (128+signal when killed), 126/127 when it cannot be run, 125 for berth's own
+ * failures.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +31,7 @@
 #include <unistd.h>
 
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -36,6 +44,7 @@
 #include "engine/runtime.h"
 
 #define EXEC_ENV_FILE_MAX (1u << 20)
+#define PRIME_ENV         "BERTH_EXEC_PRIME_PID"
 
 struct exec_opts {
         int interactive, tty, detach, privileged;
@@ -43,7 +52,11 @@ struct exec_opts {
         char **env; /* -e and --env-file entries, in order */
 };
 
-enum { X_ENVFILE = 256, X_PRIV, X_DETACH_KEYS };
+enum {
+        X_ENVFILE = 256,
+        X_PRIV,
+        X_DETACH_KEYS
+};
 
 /* env_add: "K=V" as is; a bare "K" takes our own value of K, or is dropped (docker). */
 static void
@@ -84,12 +97,49 @@ env_file(struct cli_globals *g, char ***env, const char *path, struct err *err)
 }
 
 static int
+parse_opt(struct cli_globals *g, struct exec_opts *o, int c, const char *arg, struct err *err)
+{
+        switch (c) {
+        case 'i':
+                o->interactive = 1;
+                return 0;
+        case 't':
+                o->tty = 1;
+                return 0;
+        case 'd':
+                o->detach = 1;
+                return 0;
+        case 'u':
+                o->user = arg;
+                return 0;
+        case 'w':
+                o->workdir = arg;
+                return 0;
+        case 'e':
+                env_add(g, &o->env, arg);
+                return 0;
+        case X_PRIV:
+                o->privileged = 1;
+                return 0;
+        case X_ENVFILE:
+                return env_file(g, &o->env, arg, err);
+        case X_DETACH_KEYS:
+                return err_setf(err, -ENOTSUP, "--detach-keys is not available");
+        default:
+                return err_setf(err, -EINVAL, "unknown flag for 'container exec'");
+        }
+}
+
+static int
 parse(struct cli_globals *g, struct exec_opts *o, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
-                { "interactive", no_argument, NULL, 'i' }, { "tty", no_argument, NULL, 't' },
-                { "detach", no_argument, NULL, 'd' },      { "user", required_argument, NULL, 'u' },
-                { "workdir", required_argument, NULL, 'w' }, { "env", required_argument, NULL, 'e' },
+                { "interactive", no_argument, NULL, 'i' },
+                { "tty", no_argument, NULL, 't' },
+                { "detach", no_argument, NULL, 'd' },
+                { "user", required_argument, NULL, 'u' },
+                { "workdir", required_argument, NULL, 'w' },
+                { "env", required_argument, NULL, 'e' },
                 { "env-file", required_argument, NULL, X_ENVFILE },
                 { "privileged", no_argument, NULL, X_PRIV },
                 { "detach-keys", required_argument, NULL, X_DETACH_KEYS },
@@ -100,32 +150,22 @@ parse(struct cli_globals *g, struct exec_opts *o, int argc, char **argv, struct 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+itdu:w:e:", opts, NULL)) != -1) {
-                switch (c) {
-                case 'i': o->interactive = 1; break;
-                case 't': o->tty = 1; break;
-                case 'd': o->detach = 1; break;
-                case 'u': o->user = optarg; break;
-                case 'w': o->workdir = optarg; break;
-                case 'e': env_add(g, &o->env, optarg); break;
-                case X_PRIV: o->privileged = 1; break;
-                case X_ENVFILE:
-                        r = env_file(g, &o->env, optarg, err);
-                        if (r < 0)
-                                return r;
-                        break;
-                case X_DETACH_KEYS:
-                        return err_setf(err, -ENOTSUP, "--detach-keys is not available");
-                default:
+                if (c == '?')
                         return err_setf(err, -EINVAL, "unknown flag '%s' for 'container exec'",
                                         argv[optind - 1]);
-                }
+                r = parse_opt(g, o, c, optarg, err);
+                if (r < 0)
+                        return r;
         }
         if (argc - optind < 2)
-                return err_setf(err, -EINVAL,
-                                "'container exec' requires at least 2 arguments: CONTAINER COMMAND");
+                return err_setf(
+                        err, -EINVAL,
+                        "'container exec' requires at least 2 arguments: CONTAINER COMMAND");
         if (o->workdir && o->workdir[0] != '/')
-                return err_setf(err, -EINVAL, "the working directory '%s' is invalid, it needs to "
-                                "be an absolute path", o->workdir);
+                return err_setf(err, -EINVAL,
+                                "the working directory '%s' is invalid, it needs to "
+                                "be an absolute path",
+                                o->workdir);
         return optind;
 }
 
@@ -140,8 +180,10 @@ check_running(const struct ctr *c, struct err *err)
                 return r;
         ok = cmd_container_alive(c, st) && jsonx_bool(st, "Running");
         if (ok && jsonx_bool(st, "Paused"))
-                r = err_setf(err, -EBUSY, "container %s is paused, unpause the container before "
-                             "exec", c->id);
+                r = err_setf(err, -EBUSY,
+                             "container %s is paused, unpause the container before "
+                             "exec",
+                             c->id);
         else if (!ok)
                 r = err_setf(err, -ESRCH, "container %s is not running", c->id);
         json_object_put(st);
@@ -173,7 +215,16 @@ build(struct cli_globals *g, const struct exec_opts *o, const struct ctr *c, cha
         const char *hn = jsonx_str(c->config, "Hostname");
         const char *net = jsonx_str(hc, "NetworkMode");
 
-        x->env = jsonx_to_strv(jsonx_get(c->config, "Env"));
+        /* docker's daemon environment (TERM with a tty), the container's, then -e */
+        if (o->tty)
+                strv_add(&x->env, "TERM=xterm");
+        {
+                char **env = jsonx_to_strv(jsonx_get(c->config, "Env"));
+
+                strv_foreach(e, env)
+                        strv_add(&x->env, e);
+                strv_free(env);
+        }
         strv_foreach(e, o->env)
                 strv_add(&x->env, e);
         x->cap_add = jsonx_to_strv(jsonx_get(hc, "CapAdd"));
@@ -212,7 +263,8 @@ status_code(int status)
         return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-/* wait_plain: wait for the process, passing the signals we get on to it. */
+/* wait_plain: wait for the process (p->pidfd), passing the signals we get on to it, then
+ * reap its keeper (p->pid), whose exit code is its. */
 static int
 wait_plain(const struct rt_exec_proc *p, int sigfd)
 {
@@ -233,6 +285,189 @@ wait_plain(const struct rt_exec_proc *p, int sigfd)
         while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR)
                 ;
         return status_code(status);
+}
+
+/* send_proc: "ok" with the process's pidfd and pty master (when any) as SCM_RIGHTS. */
+static void
+send_proc(int sock, const struct rt_exec_proc *p)
+{
+        int fds[2] = { p->pidfd, p->pty };
+        size_t n = p->pty >= 0 ? 2 : 1;
+        struct iovec iov = { .iov_base = (void *)"ok", .iov_len = 2 };
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
+                             .msg_controllen = CMSG_SPACE(n * sizeof(int)) };
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+        memset(&u, 0, sizeof(u));
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+        if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
+                /* the CLI is gone: the command runs on, we still reap it */
+        }
+}
+
+/* keeper_child: the command's parent while the CLI waits: runs the exec, reports "CODE
+ * MESSAGE" on sock when it fails, else sends the pidfd and pty; then reaps the command and
+ * exits with its code. In its own session with every signal blocked, it outlives a CLI that
+ * is killed, so the command is never left to the host's init (an unreaped zombie in the
+ * container's pid namespace would keep its PID 1 from ending). Never returns. */
+__attribute__((noreturn)) static void
+keeper_child(const char *run_dir, const struct rt_exec_config *cfg, int sock)
+{
+        struct err e = { 0 };
+        struct rt_exec_proc p;
+        int code = 125, status = 0;
+        sigset_t all;
+
+        sigfillset(&all);
+        sigprocmask(SIG_BLOCK, &all, NULL);
+        setsid();
+        if (rt_exec(run_dir, cfg, &p, &code, &e) < 0) {
+                dprintf(sock, "%d %s", code, e.msg);
+                _exit(1);
+        }
+        send_proc(sock, &p);
+        close(sock);
+        rt_exec_proc_release(&p);
+        while (waitpid(p.pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        _exit(status_code(status));
+}
+
+/* recv_proc: the keeper's report: 0 with the fds, or its failure. */
+static int
+recv_proc(int sock, struct rt_exec_proc *ret, int *ret_code, struct err *err)
+{
+        char msg[ERR_MSG_MAX + 16];
+        int fds[2] = { -1, -1 };
+        struct iovec iov = { .iov_base = msg, .iov_len = sizeof(msg) - 1 };
+        union {
+                char buf[CMSG_SPACE(2 * sizeof(int))];
+                struct cmsghdr align;
+        } u;
+        struct msghdr mh = { .msg_iov = &iov,
+                             .msg_iovlen = 1,
+                             .msg_control = u.buf,
+                             .msg_controllen = sizeof(u.buf) };
+        struct cmsghdr *c;
+        ssize_t n;
+
+        do
+                n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n <= 0)
+                return err_setf(err, -ECHILD, "the exec process ended early");
+        c = CMSG_FIRSTHDR(&mh);
+        if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+        msg[n] = '\0';
+        if (strcmp(msg, "ok") != 0) {
+                *ret_code = (int)strtol(msg, NULL, 10);
+                return err_setf(err, -EIO, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
+        }
+        ret->pidfd = fds[0];
+        ret->pty = fds[1];
+        return 0;
+}
+
+/* exec_kept: the exec through keeper_child; *ret's pid is the keeper's (reap it: its exit
+ * code is the command's), pidfd and pty the command's. */
+static int
+exec_kept(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_proc *ret,
+          int *ret_code, struct err *err)
+{
+        int sv[2], r;
+        pid_t pid;
+
+        *ret = (struct rt_exec_proc){ .pid = 0, .pidfd = -1, .pty = -1 };
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+                return err_setf(err, -errno, "socketpair: %s", strerror(errno));
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                keeper_child(run_dir, cfg, sv[1]);
+        }
+        close(sv[1]);
+        r = pid < 0 ? err_setf(err, -errno, "fork: %s", strerror(errno))
+                    : recv_proc(sv[0], ret, ret_code, err);
+        close(sv[0]);
+        if (r < 0 && pid > 0)
+                while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
+        ret->pid = pid;
+        return r;
+}
+
+/* detached_child: -d's process: runs the exec, reports "CODE MESSAGE" on fd when it fails
+ * (end-of-file when the command runs), then stays its parent until it ends, keeping (and
+ * draining) a -t pty meanwhile. Never returns. */
+__attribute__((noreturn)) static void
+detached_child(const char *run_dir, const struct rt_exec_config *cfg, int fd)
+{
+        struct err e = { 0 };
+        struct rt_exec_proc p;
+        int code = 125;
+        char buf[4096];
+
+        setsid();
+        if (rt_exec(run_dir, cfg, &p, &code, &e) < 0) {
+                dprintf(fd, "%d %s", code, e.msg);
+                _exit(1);
+        }
+        close(fd);
+        for (;;) {
+                struct pollfd pf[2] = { { .fd = p.pidfd, .events = POLLIN },
+                                        { .fd = p.pty, .events = POLLIN } };
+
+                if ((poll(pf, 2, -1) < 0 && errno != EINTR) || pf[0].revents)
+                        break;
+                if (pf[1].revents && read(p.pty, buf, sizeof(buf)) <= 0)
+                        p.pty = -1;
+        }
+        while (waitpid(p.pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        _exit(0);
+}
+
+/* exec_detached: -d. The command's parent is a detached process of ours that waits for it:
+ * left to the host's init instead, an unreaped zombie in the container's pid namespace
+ * would keep the container's PID 1 from ever ending. Returns once the command runs. */
+static int
+exec_detached(const char *run_dir, const struct rt_exec_config *cfg, int *ret_code, struct err *err)
+{
+        char msg[ERR_MSG_MAX + 16];
+        ssize_t n = 0, got;
+        int p[2];
+        pid_t pid;
+
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return err_setf(err, -errno, "pipe: %s", strerror(errno));
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                close(p[0]);
+                detached_child(run_dir, cfg, p[1]);
+        }
+        close(p[1]);
+        while (pid > 0 && (got = read(p[0], msg + n, sizeof(msg) - 1 - (size_t)n)) > 0)
+                n += got;
+        close(p[0]);
+        if (pid < 0)
+                return err_setf(err, -errno, "fork: %s", strerror(errno));
+        if (n == 0)
+                return 0;
+        msg[n] = '\0';
+        *ret_code = (int)strtol(msg, NULL, 10);
+        return err_setf(err, -EIO, "%s", strchr(msg, ' ') ? strchr(msg, ' ') + 1 : msg);
 }
 
 static int
@@ -257,18 +492,49 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
                 sigaddset(&set, (int[]){ SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGWINCH }[s]);
         sigprocmask(SIG_BLOCK, &set, NULL);
         sigfd = signalfd(-1, &set, SFD_CLOEXEC);
-        r = rt_exec(c->run_dir, &x.rt, &p, &code, err);
+        if (o->detach)
+                r = exec_detached(c->run_dir, &x.rt, &code, err);
+        else
+                r = exec_kept(c->run_dir, &x.rt, &p, &code, err);
         exec_cfg_release(&x);
         if (r < 0)
                 return err_exit_code(err, code, err_prefix(err, "exec in container %s", c->name));
         if (o->detach)
-                code = 0;
-        else if (o->tty)
+                return 0;
+        if (o->tty)
                 code = cmd_container_tty_relay(p.pty, o->interactive, p.pidfd, sigfd, p.pid);
         else
                 code = wait_plain(&p, sigfd);
         rt_exec_proc_release(&p);
         return code;
+}
+
+/* prime_start: the cgroup migration's wait (rt_cgroup_prime) runs while we re-execute from the
+ * sealed copy and prepare; the child's pid crosses the re-exec in the environment. */
+static void
+prime_start(void)
+{
+        char v[16];
+        pid_t pid;
+
+        if (getenv(PRIME_ENV))
+                return; /* started by the image before the re-exec */
+        pid = rt_cgroup_prime();
+        snprintf(v, sizeof(v), "%d", (int)pid);
+        if (pid > 0)
+                setenv(PRIME_ENV, v, 1);
+}
+
+static void
+prime_reap(void)
+{
+        const char *v = getenv(PRIME_ENV);
+        long pid = v ? strtol(v, NULL, 10) : 0;
+
+        unsetenv(PRIME_ENV);
+        if (pid > 0)
+                while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
+                        ;
 }
 
 int
@@ -278,9 +544,12 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
         struct ctr *c = NULL;
         int first, r;
 
+        prime_start();
         r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
-        if (r < 0)
+        if (r < 0) {
+                prime_reap();
                 return err_exit_code(err, 125, r);
+        }
         first = parse(g, &o, argc, argv, err);
         r = first < 0 ? first : ctr_open(g->root, g->run_root, argv[first], &c, err);
         if (r >= 0)
@@ -289,5 +558,6 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
                 r = run_exec(g, &o, c, argv + first + 1, err);
         strv_free(o.env);
         ctr_free(c);
+        prime_reap();
         return r < 0 && !err->exit_code ? err_exit_code(err, 125, r) : r;
 }

@@ -33,7 +33,9 @@
 #define TOP_PADDING   3
 #define PS_OUTPUT_MAX (64u << 20)
 
-static const char *const titles[] = { "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD", NULL };
+static const char *const titles[] = {
+        "UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD", NULL
+};
 
 /* A table: rows of strv cells; the last cell of a row is not padded. */
 struct table {
@@ -107,8 +109,9 @@ read_stat(pid_t pid, struct pstat *ps)
         snprintf(ps->comm, sizeof(ps->comm), "%.*s", (int)(close - open - 1), open + 1);
         /* after "comm)": state ppid pgrp session tty_nr ... utime(14) stime(15) ... start(22) */
         p = close + 2;
-        if (sscanf(p, "%*c %ld %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
-                      "%*d %*d %llu",
+        if (sscanf(p,
+                   "%*c %ld %*d %*d %ld %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d "
+                   "%*d %*d %llu",
                    &ps->ppid, &ps->tty, &ps->utime, &ps->stime, &ps->start) != 5)
                 return -EINVAL;
         return 0;
@@ -183,7 +186,10 @@ stime_of(time_t start)
         localtime_r(&now, &a);
         localtime_r(&start, &b);
         strftime(buf, sizeof(buf),
-                 a.tm_year != b.tm_year ? "%Y" : a.tm_yday != b.tm_yday ? "%b%d" : "%H:%M", &b);
+                 a.tm_year != b.tm_year   ? "%Y"
+                 : a.tm_yday != b.tm_yday ? "%b%d"
+                                          : "%H:%M",
+                 &b);
         return xstrdup(buf);
 }
 
@@ -209,16 +215,18 @@ proc_row(pid_t pid, const struct clock_info *ci)
 {
         struct pstat ps;
         char **row = NULL;
-        unsigned long long total, life, c = 0;
+        unsigned long long total, c = 0;
+        double life;
 
         if (read_stat(pid, &ps) < 0)
                 return NULL; /* it ended meanwhile */
         total = (ps.utime + ps.stime) / (unsigned long long)ci->hz;
-        life = ci->uptime > (double)ps.start / (double)ci->hz
-                       ? (unsigned long long)(ci->uptime - (double)ps.start / (double)ci->hz)
-                       : 0;
-        if (life)
-                c = (ps.utime + ps.stime) * 100ULL / (unsigned long long)ci->hz / life;
+        /* procps 4: integer percent over the (fractional) seconds of life */
+        life = ci->uptime - (double)ps.start / (double)ci->hz;
+        if (life > 0)
+                c = (unsigned long long)((double)((ps.utime + ps.stime) * 100ULL /
+                                                  (unsigned long long)ci->hz) /
+                                         life);
         strv_push(&row, user_of(pid));
         strv_push(&row, xasprintf("%d", (int)pid));
         strv_push(&row, xasprintf("%ld", ps.ppid));
@@ -287,8 +295,10 @@ run_ps(char **args, char **ret, struct err *err)
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
         if (r == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0))
-                r = err_setf(err, -EIO, "ps failed (exit %d): is it installed, and are the "
-                             "options valid?", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+                r = err_setf(err, -EIO,
+                             "ps failed (exit %d): is it installed, and are the "
+                             "options valid?",
+                             WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return r;
 }
 

@@ -436,6 +436,8 @@ inspect_config(const struct ctr *c)
         for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
                 if (json_object_object_get(cfg, keys[i]) || strcmp(keys[i], "Healthcheck") != 0)
                         json_object_object_add(o, keys[i], copy_key(cfg, keys[i]));
+        json_object_object_add(o, "Tty", json_object_new_boolean(
+                                                 json_object_get_boolean(json_object_object_get(cfg, "Tty"))));
         json_object_object_add(o, "OpenStdin", copy_key(cfg, "Interactive"));
         return o;
 }

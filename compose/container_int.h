@@ -102,10 +102,11 @@ void cmd_container_tty_restore(const struct termios *saved);
 /* cmd_container_tty_size: the window size of our terminal (stdin, stdout or stderr); 0 when
  * none is one. */
 int cmd_container_tty_size(unsigned short *ret_rows, unsigned short *ret_cols);
-/* cmd_container_tty_relay: relay a pty master and our stdio until pid (our child; pidfd)
- * ends: stdin to master when interactive (raw mode on a terminal), master to stdout, window
- * sizes on SIGWINCH, other signals read from sigfd passed on to pid. Reaps pid and returns
- * its exit code (128+signal when killed). */
+/* cmd_container_tty_relay: relay a pty master and our stdio until the process of pidfd ends:
+ * stdin to master when interactive (raw mode on a terminal), master to stdout, window sizes
+ * on SIGWINCH, other signals read from sigfd passed on to it. Then reaps pid (our child: the
+ * process or the one that relays its status) and returns its exit code (128+signal when
+ * killed). */
 int cmd_container_tty_relay(int master, int interactive, int pidfd, int sigfd, pid_t pid);
 
 /* cmd_container_pause.c: `container pause|unpause` (the cgroup freezer; state "Paused"). */

@@ -4,7 +4,8 @@
  * The container's root: a running one's is /proc/PID/root (its own mount namespace, volumes
  * included), opened once as a directory fd after the pid was checked against the state's
  * start time. A stopped one's is its overlay (the image layers plus its upper dir), mounted
- * in a child process's private mount namespace: it vanishes with the child, whatever happens.
+ * in a child process's private mount namespace with its volumes (binds) over it: it vanishes
+ * with the child, whatever happens.
  *
  * Every container path is resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
  * from that fd: a symlink "/x -> /" leads to the container's root, never the host's, and
@@ -28,13 +29,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -125,7 +127,8 @@ resolve_one(int rootfd, int in_root, const char *path, struct loc *ret, struct e
         if (ret->dirfd < 0)
                 return err_setf(err, ret->dirfd, "%s: %s", path, strerror(-ret->dirfd));
         r = fstatat(ret->dirfd, ret->name, &ret->st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) < 0
-                    ? -errno : 0;
+                    ? -errno
+                    : 0;
         ret->exists = r == 0;
         if (r < 0 && r != -ENOENT)
                 return err_setf(err, r, "%s: %s", path, strerror(-r));
@@ -169,23 +172,35 @@ resolve(int rootfd, int in_root, const char *path, int follow, struct loc *ret, 
 
 /* ---- copying one tree ----------------------------------------------------------------- */
 
-static int copy_entry(struct walk *w, int sdir, const char *sname, const struct stat *st,
-                      int ddir, const char *dname, int depth);
+static int copy_entry(struct walk *w, int sdir, const char *sname, const struct stat *st, int ddir,
+                      const char *dname, int depth);
 
+/* set_meta: owner, mode and times of what was just made at ddir/dname. It is opened O_PATH
+ * without following and must still be of the source's type: a container that swapped it for
+ * a symlink meanwhile gets nothing changed. The changes go through the fd (its
+ * /proc/self/fd/N reaches exactly that inode), never through a name that could be a link. */
 static void
 set_meta(struct walk *w, int ddir, const char *dname, const struct stat *st)
 {
         uid_t uid = w->o->archive ? st->st_uid : w->to_container ? 0 : geteuid();
         gid_t gid = w->o->archive ? st->st_gid : w->to_container ? 0 : getegid();
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
-        int flags = *dname ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW;
+        cleanup_close int fd = openat(ddir, *dname ? dname : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        struct stat now;
+        char path[64];
 
-        if (fchownat(ddir, dname, uid, gid, flags) < 0) {
+        if (fd < 0 || fstat(fd, &now) < 0 || (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT))
+                return;
+        if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH) < 0) {
                 /* ownership is best effort, as docker's on filesystems that refuse it */
         }
-        if (!S_ISLNK(st->st_mode))
-                fchmodat(ddir, *dname ? dname : ".", st->st_mode & 07777, 0);
-        utimensat(ddir, *dname ? dname : ".", ts, AT_SYMLINK_NOFOLLOW);
+        if (S_ISLNK(st->st_mode)) {
+                utimensat(ddir, dname, ts, AT_SYMLINK_NOFOLLOW);
+                return;
+        }
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        chmod(path, st->st_mode & 07777);
+        utimensat(AT_FDCWD, path, ts, 0);
 }
 
 static int
@@ -203,8 +218,10 @@ replace(struct walk *w, int ddir, const char *dname)
         if (fstatat(ddir, dname, &st, AT_SYMLINK_NOFOLLOW) < 0)
                 return errno == ENOENT ? 0 : sys_fail(w, "stat", dname, errno);
         if (S_ISDIR(st.st_mode))
-                return err_setf(w->err, -EISDIR, "cannot overwrite directory '%s' with a "
-                                "non-directory", dname);
+                return err_setf(w->err, -EISDIR,
+                                "cannot overwrite directory '%s' with a "
+                                "non-directory",
+                                dname);
         return unlinkat(ddir, dname, 0) < 0 ? sys_fail(w, "remove", dname, errno) : 0;
 }
 
@@ -354,8 +371,8 @@ static int
 tar_dir(struct walk *w, struct archive *a, int sdir, const char *sname, const char *arcname,
         int depth)
 {
-        cleanup_close int fd = openat(sdir, *sname ? sname : ".",
-                                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        cleanup_close int fd =
+                openat(sdir, *sname ? sname : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         struct dirent *de;
         DIR *d;
         int r = 0;
@@ -478,8 +495,10 @@ tar_in(const struct job *j, int rootfd, struct err *err)
         char path[64];
 
         if (dir < 0)
-                return err_setf(err, dir, "destination %s must be an existing directory when "
-                                "copying from stdin: %s", j->to, strerror(-dir));
+                return err_setf(err, dir,
+                                "destination %s must be an existing directory when "
+                                "copying from stdin: %s",
+                                j->to, strerror(-dir));
         /* layer_apply resolves from its own O_PATH-free directory fd */
         snprintf(path, sizeof(path), "/proc/self/fd/%d", dir);
         rdir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -559,6 +578,46 @@ overlay_options(const struct ctr *c)
         return sbuf_detach(&sb);
 }
 
+static int
+has_opt(const char *opts, const char *want)
+{
+        cleanup_strv char **v = opts ? strv_split(opts, ",") : NULL;
+
+        return strv_contains(v, want);
+}
+
+/* mount_binds: the container's bind mounts (HostConfig.Binds "src:dst[:opts]") over the
+ * mounted root, so that a stopped container's volumes are copied as a running one's are.
+ * Each target is resolved inside the root; one that does not exist there (a container never
+ * started) is skipped; "ro" binds stay read-only. */
+static int
+mount_binds(const struct ctr *c, int rootfd, struct err *err)
+{
+        cleanup_strv char **binds =
+                jsonx_to_strv(jsonx_get(jsonx_get(c->config, "HostConfig"), "Binds"));
+
+        strv_foreach(b, binds) {
+                cleanup_strv char **part = strv_split(b, ":");
+                cleanup_close int fd = -1, top = -1;
+                char path[64];
+
+                if (strv_length(part) < 2 || (fd = layer_open_in_root(rootfd, part[1], O_PATH)) < 0)
+                        continue;
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+                if (mount(part[0], path, NULL, MS_BIND | MS_REC, NULL) < 0)
+                        return err_setf(err, -errno, "mount the volume '%s': %s", part[0],
+                                        strerror(errno));
+                if (!has_opt(part[2], "ro"))
+                        continue;
+                /* the new mount is on top: reach it through the path, not the old fd */
+                top = layer_open_in_root(rootfd, part[1], O_PATH);
+                snprintf(path, sizeof(path), "/proc/self/fd/%d", top);
+                if (top < 0 || mount(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
+                        return err_setf(err, -EIO, "make the volume '%s' read-only", part[0]);
+        }
+        return 0;
+}
+
 /* stopped_child: in a private mount namespace, mount the overlay and run the job; reports a
  * failure as its message on errfd. Never returns. */
 __attribute__((noreturn)) static void
@@ -575,7 +634,9 @@ stopped_child(const struct ctr *c, const struct job *j, const char *mnt, int err
         if (r == 0) {
                 fd = open(mnt, O_PATH | O_DIRECTORY | O_CLOEXEC);
                 r = fd < 0 ? err_setf(&e, -errno, "open %s: %s", mnt, strerror(errno))
-                           : job_run(j, fd, &e);
+                           : mount_binds(c, fd, &e);
+                if (r == 0)
+                        r = job_run(j, fd, &e);
         }
         if (r < 0 && write(errfd, e.msg, strlen(e.msg)) < 0) {
                 /* the parent is gone */

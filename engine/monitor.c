@@ -754,7 +754,7 @@ on_timers(struct mon *m)
         if (m->restart_at && now >= m->restart_at)
                 do_restart(m);
         if (m->rc)
-                mon_health_tick(&m->health, m->c, m->pid, now);
+                mon_health_tick(&m->health, m->c, &m->cfg.rt, m->pid, now);
 }
 
 static void
@@ -897,6 +897,7 @@ monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct 
         cleanup_close int dfd = dir_path_fd(c->run_dir, err);
         cleanup_close int fd = -1;
         cleanup_sbuf struct sbuf sb = SBUF_INIT;
+        cleanup_free char *req = NULL;
         struct sockaddr_un a;
         char buf[4096];
         ssize_t n;
@@ -910,8 +911,8 @@ monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct 
         if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
                 return err_setf(err, -errno, "connect to the monitor of %s: %s", c->name,
                                 strerror(errno));
-        /* one send, without SIGPIPE: a monitor whose container just died may close early */
-        cleanup_free char *req = xasprintf("%s\n", line);
+        /* one write (the monitor may answer and close after the first), and no SIGPIPE */
+        req = xasprintf("%s\n", line);
         if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
                 return err_setf(err, -errno, "talk to the monitor of %s: %s", c->name,
                                 strerror(errno));

@@ -2,7 +2,8 @@
  *
  * One monitor per running container, detached from the CLI (its own session, stdio on
  * /dev/null): it creates the container with the runtime (runtime.h) and is its parent, writes
- * its output to <dir>/log.json as docker's json-file lines, records the exit in state.json,
+ * its output to <dir>/log.json as docker's json-file lines (with -t: the pty's, as "stdout",
+ * and an attached -i CLI's stdin relayed to the pty), records the exit in state.json,
  * applies the restart policy, runs the healthcheck, and answers on <run_dir>/monitor.sock.
  *
  * Socket protocol: one request line, one or more reply lines, then the monitor closes.
@@ -10,6 +11,7 @@
  *   "kill SIG\n"    -> "ok\n" or "error MSG\n"
  *   "stop SECS\n"   -> (stop signal, SIGKILL after SECS) "exited CODE\n" once it has exited
  *   "wait\n"        -> "exited CODE\n" once the container has exited for good
+ *   "resize R C\n"  -> "ok\n" (the -t container's pty is now R rows, C columns) or "error MSG\n"
  * Unix socket paths are capped at 108 bytes, so both sides reach the socket through
  * /proc/self/fd/N/monitor.sock with N an O_PATH fd of the run dir.
  */

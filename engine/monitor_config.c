@@ -294,7 +294,16 @@ set_process(struct mon_cfg *m, json_object *cfg)
         strv_foreach(a, args)
                 strv_add(&m->argv, a);
         strv_free(args);
-        m->env = mon_strv(cfg, "Env");
+        /* docker's daemon environment: TERM=xterm with a tty, before the container's own */
+        if (mon_int(cfg, "Tty"))
+                strv_add(&m->env, "TERM=xterm");
+        {
+                char **env = mon_strv(cfg, "Env");
+
+                strv_foreach(e, env)
+                        strv_add(&m->env, e);
+                strv_free(env);
+        }
         m->lowers = mon_strv(cfg, "LowerDirs");
         m->rt.argv = m->argv;
         m->rt.env = m->env;

@@ -6,11 +6,10 @@
  * "healthy" | "unhealthy", "FailingStreak": N, "Log": [{"Start","End","ExitCode","Output"}]}
  * with the last MON_HEALTH_LOG_MAX results; a timed-out probe is ExitCode -1.
  *
- * A probe enters the container like exec does: setns(2) into its ipc, uts, net, cgroup, pid
- * and mount namespaces (mount last: it also moves the root to the container's), a second fork
- * to be inside the pid namespace, the container's cgroups, then execve. The intermediate
- * process relays the exit status; the probe dies with it (PR_SET_PDEATHSIG) on timeout.
- * Limitation: the probe keeps the monitor's capabilities and has no seccomp filter.
+ * A probe runs like `container exec` (rt_exec, runtime.h): in the container's namespaces and
+ * cgroups, with its user, environment, working directory, capabilities, seccomp filter and
+ * no-new-privileges; it is the monitor's child, killed on timeout. No probe runs while the
+ * container is paused (it would freeze too).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,12 +18,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sched.h>
-
-#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include "base/alloc.h"
+#include "base/cleanup.h"
 #include "base/strv.h"
 #include "engine/monitor.h"
 #include "engine/monitor_int.h"
@@ -93,86 +90,55 @@ mon_health_deadline(const struct mon_health *h)
         return h->pid ? h->deadline : h->next;
 }
 
+static void record(struct mon_health *h, const struct ctr *c, int code);
+
+/* start_probe: the probe runs like `container exec` (rt_exec): the container's namespaces,
+ * cgroups, user, environment, working directory, capabilities and seccomp filter. A probe
+ * that cannot start is a result at once (126/127 with the reason as output). */
 static void
-enter(const struct ctr *c, pid_t pid, char *const *argv, int out)
+start_probe(struct mon_health *h, const struct ctr *c, const struct rt_config *rc, int64_t now)
 {
-        static const char *const ns[] = { "ipc", "uts", "net", "cgroup", "pid", "mnt" };
-        struct rt_state st = { 0 };
+        cleanup_free char *hostname = rc->hostname ? NULL : xstrndup(c->id, 12);
+        cleanup_close int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        struct rt_exec_config x = {
+                .argv = h->test, .env = rc->env, .cwd = rc->cwd, .user = rc->user,
+                .hostname = rc->hostname ? rc->hostname : hostname,
+                .cap_add = rc->cap_add, .cap_drop = rc->cap_drop, .privileged = rc->privileged,
+                .seccomp = rc->seccomp, .no_new_privileges = rc->no_new_privileges,
+                .cache_dir = rc->cache_dir,
+        };
+        struct rt_exec_proc proc;
         struct err e = { 0 };
-        int fds[6], child, status;
-        char path[64];
-
-        for (size_t i = 0; i < 6; i++) {
-                snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns[i]);
-                fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-        }
-        rt_state_read(c->run_dir, &st, &e);
-        strv_foreach(cg, st.cgroups) {
-                char *p = xasprintf("%s/cgroup.procs", cg);
-                int fd = open(p, O_WRONLY | O_CLOEXEC);
-                free(p);
-                if (fd >= 0 && write(fd, "0", 1) < 0) {
-                        /* v1 controllers may be gone; the others still hold the probe */
-                }
-                if (fd >= 0)
-                        close(fd);
-        }
-        dup2(out, 1);
-        dup2(out, 2);
-        for (size_t i = 0; i < 6; i++)
-                if (fds[i] >= 0 && setns(fds[i], 0) < 0 && i == 5)
-                        _exit(126);
-        child = fork();
-        if (child == 0) {
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (chdir("/") < 0)
-                        _exit(126);
-                setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
-                execvp(argv[0], argv);
-                fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-                _exit(errno == ENOENT ? 127 : 126);
-        }
-        if (child < 0 || waitpid(child, &status, 0) < 0)
-                _exit(126);
-        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-}
-
-static void
-start_probe(struct mon_health *h, const struct ctr *c, pid_t pid, int64_t now)
-{
-        int p[2];
-        pid_t child;
+        int p[2], code = 125;
 
         if (pipe2(p, O_CLOEXEC) < 0)
                 return;
-        child = fork();
-        if (child == 0) {
-                int devnull = open("/dev/null", O_RDONLY);
-                if (devnull >= 0)
-                        dup2(devnull, 0);
-                signal(SIGPIPE, SIG_DFL);
-                sigset_t all;
-                sigemptyset(&all);
-                sigprocmask(SIG_SETMASK, &all, NULL);
-                enter(c, pid, h->test, p[1]);
-        }
-        close(p[1]);
-        if (child < 0) {
-                close(p[0]);
-                return;
-        }
-        fcntl(p[0], F_SETFL, O_NONBLOCK);
-        h->pid = child;
-        h->fd = p[0];
+        x.stdio[0] = devnull;
+        x.stdio[1] = x.stdio[2] = p[1];
         h->out_len = 0;
         h->timed_out = 0;
         h->probe_start = now;
-        h->deadline = now + h->timeout;
         ctr_now_rfc3339(h->start_time);
+        if (rt_exec(c->run_dir, &x, &proc, &code, &e) < 0) {
+                close(p[0]);
+                close(p[1]);
+                h->out_len = (size_t)snprintf(h->out, sizeof(h->out), "%s", e.msg);
+                if (h->out_len >= sizeof(h->out))
+                        h->out_len = sizeof(h->out) - 1;
+                record(h, c, code);
+                return;
+        }
+        close(p[1]);
+        rt_exec_proc_release(&proc);
+        fcntl(p[0], F_SETFL, O_NONBLOCK);
+        h->pid = proc.pid;
+        h->fd = p[0];
+        h->deadline = now + h->timeout;
 }
 
 void
-mon_health_tick(struct mon_health *h, const struct ctr *c, pid_t pid, int64_t now)
+mon_health_tick(struct mon_health *h, const struct ctr *c, const struct rt_config *rc, pid_t pid,
+                int64_t now)
 {
         if (!h->test || pid <= 0)
                 return;
@@ -181,8 +147,13 @@ mon_health_tick(struct mon_health *h, const struct ctr *c, pid_t pid, int64_t no
                 kill(h->pid, SIGKILL);
                 return;
         }
+        if (!h->pid && h->next && now >= h->next && rt_frozen(c->run_dir) > 0) {
+                /* paused: a probe would freeze with it; try again later */
+                h->next = now + h->interval;
+                return;
+        }
         if (!h->pid && h->next && now >= h->next)
-                start_probe(h, c, pid, now);
+                start_probe(h, c, rc, now);
 }
 
 void
@@ -267,13 +238,22 @@ add_result(json_object *state, void *ctx)
         monitor_health_apply(health, res->code == 0, res->in_start, h->retries);
 }
 
+/* record: one probe result (code, with h->out) into state.json; the next probe is scheduled. */
+static void
+record(struct mon_health *h, const struct ctr *c, int code)
+{
+        struct result res = { h, code, in_start_period(h, h->probe_start) };
+        struct err e = { 0 };
+        int64_t now = mon_now_ms();
+
+        ctr_state_update(c, add_result, &res, &e);
+        h->next = now + (in_start_period(h, now) ? h->start_interval : h->interval);
+}
+
 void
 mon_health_reap(struct mon_health *h, const struct ctr *c)
 {
-        struct result res = { h, 0, 0 };
-        struct err e = { 0 };
         int status;
-        int64_t now = mon_now_ms();
 
         if (!h->pid || waitpid(h->pid, &status, WNOHANG) != h->pid)
                 return;
@@ -283,10 +263,8 @@ mon_health_reap(struct mon_health *h, const struct ctr *c)
                 close(h->fd);
         h->fd = -1;
         h->pid = 0;
-        res.code = h->timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-        res.in_start = in_start_period(h, h->probe_start);
-        ctr_state_update(c, add_result, &res, &e);
-        h->next = now + (in_start_period(h, now) ? h->start_interval : h->interval);
+        record(h, c, h->timed_out ? -1 : WIFEXITED(status) ? WEXITSTATUS(status)
+                                                          : 128 + WTERMSIG(status));
 }
 
 void

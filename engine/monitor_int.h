@@ -71,8 +71,10 @@ void mon_health_init(struct mon_health *h, json_object *hc);
 void mon_health_reset(struct mon_health *h, json_object *state);
 /* mon_health_deadline: the next time (ms) the monitor must call mon_health_tick; 0 = none. */
 int64_t mon_health_deadline(const struct mon_health *h);
-/* mon_health_tick: start a probe in the container of pid when due, kill one past timeout. */
-void mon_health_tick(struct mon_health *h, const struct ctr *c, pid_t pid, int64_t now);
+/* mon_health_tick: start a probe in the container (of PID 1 pid, run with rc's privileges,
+ * user and environment) when due, kill one past timeout. */
+void mon_health_tick(struct mon_health *h, const struct ctr *c, const struct rt_config *rc,
+                     pid_t pid, int64_t now);
 /* mon_health_read: read the probe's output (kept up to MON_HEALTH_OUTPUT_MAX). */
 void mon_health_read(struct mon_health *h);
 /* mon_health_reap: when the probe has ended, record its result in state.json. */

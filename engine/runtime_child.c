@@ -12,9 +12,11 @@
  *   pivot_root(".", ".") and a lazy unmount of the old root; the working directory (resolved
  *   in the root, no magic links: a leaked fd cannot become the cwd); the read-only remount of
  *   "/"; rlimits;
- *   report 'ready' and wait for the parent's 's';
- *   seccomp (before dropping capabilities unless no-new-privileges, like runc), bounding set,
- *   groups, gid, uid, capabilities, no_new_privs;
+ *   with a tty: a new pty of the container's devpts as 0, 1, 2 and controlling terminal;
+ *   report 'ready' (with the pty's master as SCM_RIGHTS) and wait for the parent's 's';
+ *   rt_child_exec(), shared with exec'd processes (runtime_exec.c): seccomp (before dropping
+ *   capabilities unless no-new-privileges, like runc), bounding set, groups, gid, uid,
+ *   capabilities, no_new_privs;
  *   execve, looking the command up in the container's PATH. A failure anywhere is sent to the
  *   parent as a struct rt_msg and ends the process with 125, 126 or 127.
  */

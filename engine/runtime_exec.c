@@ -18,8 +18,6 @@
  * As with rt_create(), the sync socket is close-on-exec: end-of-file means execve succeeded,
  * an ERROR message that it did not (with docker's 125/126/127).
  */
-#include "engine/runtime.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -40,9 +38,11 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strv.h"
+#include "engine/runtime.h"
 #include "engine/runtime_int.h"
 
-#define NS_FLAGS (CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWNS)
+#define NS_FLAGS \
+        (CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWNS)
 
 struct xprep {
         const struct rt_exec_config *cfg;
@@ -259,7 +259,8 @@ setup_stdio(const struct xprep *x, int sock, int slave)
                 tmp[i] = src >= 0 ? fcntl(src, F_DUPFD_CLOEXEC, sock + 1) : -1;
         }
         for (int i = 0; i < 3; i++)
-                if (tmp[i] >= 0 ? dup2(tmp[i], i) < 0 : (fcntl(i, F_SETFD, 0) < 0 && errno != EBADF))
+                if (tmp[i] >= 0 ? dup2(tmp[i], i) < 0
+                                : (fcntl(i, F_SETFD, 0) < 0 && errno != EBADF))
                         xfail(sock, "set up stdio", "", errno, 125);
         if (sock > 3)
                 syscall(SYS_close_range, 3, sock - 1, 0);
@@ -324,7 +325,8 @@ helper(const struct xprep *x)
                 process(x, sock, slave);
         if (pid < 0)
                 xfail(sock, "clone", "", errno, 125);
-        if (rt_msg_send(sock, &(struct rt_msg){ .kind = RT_MSG_READY, .pid = (pid_t)pid }, master) < 0)
+        if (rt_msg_send(sock, &(struct rt_msg){ .kind = RT_MSG_READY, .pid = (pid_t)pid }, master) <
+            0)
                 _exit(125);
         _exit(0);
 }

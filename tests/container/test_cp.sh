@@ -25,6 +25,9 @@ b container cp c:/d/. "$T/out2"
 [ -f "$T/out2/a" ] && [ ! -e "$T/out2/d" ] || fail "/. copies the contents"
 b container cp -L c:/d/la "$T/la"
 [ -f "$T/la" ] && [ ! -L "$T/la" ] && [ "$(cat "$T/la")" = A ] || fail "-L"
+b container exec c busybox chmod 751 /d/a
+b container cp c:/d/a "$T/mode"
+[ "$(stat -c %a "$T/mode")" = 751 ] || fail "mode kept: $(stat -c %a "$T/mode")"
 b container cp -a c:/d/a "$T/owned"
 [ "$(stat -c %u:%g "$T/owned")" = 1000:1000 ] || fail "-a keeps the owner"
 [ "$(b container cp c:/d/sub - | tar -tf - | sort | tr '\n' ' ')" = "sub/ sub/b " ] || fail "tar to stdout"
@@ -38,9 +41,11 @@ b container cp "$T/h/dir" c:/new
 [ "$(b container exec c cat /new/sub/g)" = g ] || fail "dir to a new path"
 b container cp "$T/h/file" c:/d
 [ "$(b container exec c cat /d/file)" = f ] || fail "file into a dir"
+touch -d '2001-02-03 04:05:06' "$T/h/file"
 b container cp "$T/h/file" c:/d/renamed
 [ "$(b container exec c cat /d/renamed)" = f ] || fail "file to a new name"
 [ "$(b container exec c busybox stat -c %u /d/renamed)" = 0 ] || fail "owned by root in the container"
+[ "$(b container exec c busybox stat -c %Y /d/renamed)" = "$(stat -c %Y "$T/h/file")" ] || fail "mtime kept"
 tar -C "$T/h" -cf - dir | b container cp - c:/tmp
 [ "$(b container exec c cat /tmp/dir/sub/g)" = g ] || fail "tar from stdin"
 expect_code 1 b container cp "$T/h/file" c:/nodir/x
@@ -66,7 +71,18 @@ mkdir -p "$T/evil2/l/etc" && echo bad >"$T/evil2/l/etc/tar-escape"
 b container cp - c:/tmp <"$T/evil.tar" 2>/dev/null || true
 [ ! -e /etc/tar-escape ] || { rm -f /etc/tar-escape; fail "a tar wrote through its own symlink"; }
 
-say "a stopped container"
+say "a stopped container, its volumes included"
+mkdir -p "$T/vol" "$T/rovol"
+echo in-volume >"$T/vol/v"
+b container run -d --name vc -v "$T/vol:/data" -v "$T/rovol:/ro:ro" busybox sleep 1000 >/dev/null
+remember_id vc
+b container stop -t 0 vc >/dev/null
+b container cp vc:/data/v "$T/fromvol"
+[ "$(cat "$T/fromvol")" = in-volume ] || fail "from a stopped container's volume"
+b container cp "$T/h/file" vc:/data/put
+[ "$(cat "$T/vol/put")" = f ] || fail "into a stopped container's volume"
+expect_code 1 b container cp "$T/h/file" vc:/ro/put
+[ ! -e "$T/rovol/put" ] || fail "wrote into a read-only volume"
 b container stop -t 0 c >/dev/null
 b container cp c:/d/sub/b "$T/stopped"
 [ "$(cat "$T/stopped")" = B ] || fail "from a stopped container"

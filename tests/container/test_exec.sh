@@ -53,6 +53,32 @@ got=$(b container exec c1 sh -c 'exec ls /proc/self/fd' 5</etc/hostname 7>"$T/fd
 say "-d"
 b container exec -d c1 sh -c 'sleep 0.3; touch /tmp/detached'
 wait_for 5 b container exec c1 test -f /tmp/detached || fail "exec -d did not run"
+expect_code 127 b container exec -d c1 nosuch
+b container run -d --name dd busybox sleep 1000 >/dev/null
+remember_id dd
+b container exec -d dd sleep 0.1
+sleep 0.5
+b container kill dd >/dev/null
+wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect dd | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
+	fail "a finished exec -d keeps the container from ending"
+
+say "a killed exec CLI leaves nothing that keeps the container from ending"
+b container run -d --name kc busybox sleep 1000 >/dev/null
+remember_id kc
+# kill -9 of the CLI at random points of an exec, ten times
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	"$BERTH" --root "$ROOT" container exec kc sleep 0.2 &
+	cli=$!
+	sleep "0.0$(awk -v s="$i$$" 'BEGIN { srand(s); printf "%02d", int(rand() * 30) }')"
+	kill -9 $cli 2>/dev/null || true
+	wait $cli 2>/dev/null || true
+done
+sleep 0.6
+left=$(ps -eo args | grep -c "^[^ ]* --root $ROOT container exec" || true)
+[ "$left" = 0 ] || fail "$left exec processes outlived their command"
+b container kill kc >/dev/null
+wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect kc | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
+	fail "the exec'd process outlived its CLI unreaped"
 
 say "the CLI runs from a sealed copy"
 "$BERTH" --root "$ROOT" container exec c1 sleep 3 &
@@ -61,6 +87,15 @@ sleep 0.5
 exe=$(readlink /proc/$cli/exe || true)
 wait $cli || fail "exec sleep"
 case "$exe" in /memfd:berth*) ;; *) fail "exec CLI runs from '$exe', not a sealed copy" ;; esac
+
+say "healthcheck probes run like exec: the container's privileges and environment"
+b container run -d --name hc -e MARK=yes --health-interval 200ms --health-retries 1 \
+	--health-cmd 'busybox grep -q "^CapEff:.00000000a80425fb" /proc/self/status && busybox grep -q "^Seccomp:.2" /proc/self/status && test "$MARK" = yes' \
+	busybox sleep 1000 >/dev/null
+remember_id hc
+wait_for 10 sh -c "'$BERTH' --root '$ROOT' container inspect hc | grep -q '\"Status\": \"healthy\"'" ||
+	fail "probe with the container's caps/seccomp/env never healthy: $(b container inspect hc | grep -A3 Output)"
+b container rm -f hc >/dev/null
 
 say "stopped and paused containers"
 b container stop -t 0 nnp >/dev/null

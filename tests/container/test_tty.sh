@@ -15,11 +15,14 @@ grep -q '^40 120$' "$T/o1" || fail "size after the resize: $(cat "$T/o1")"
 grep -q '^EXIT 3$' "$T/o1" || fail "exit code of run -it: $(cat "$T/o1")"
 grep -q '^MODE same$' "$T/o1" || fail "the terminal mode was not restored"
 grep -q '"log":"done\\r\\n","stream":"stdout"' "$ROOT"/containers/*/log.json || fail "log of a -t run"
+b container inspect t1 | grep -q '"Tty": true' || fail "inspect Config.Tty"
 
 say "run -t without -i, no terminal: the size stays the kernel's default"
-got=$(b container run -t --rm busybox sh -c 'busybox tty; echo $?')
+got=$(b container run -t --rm busybox sh -c 'busybox tty; echo $? $TERM')
 [ "$(echo "$got" | tr -d '\r')" = "/dev/pts/0
-0" ] || fail "run -t: '$got'"
+0 xterm" ] || fail "run -t: '$got'"
+[ "$(b container run --rm -t -e TERM=vt100 busybox sh -c 'echo $TERM' | tr -d '\r')" = vt100 ] ||
+	fail "-e TERM wins over the tty's default"
 $PTY 33 101 '' "$BERTH" --root "$ROOT" container run -t --rm busybox busybox stty size >"$T/o2"
 grep -q '^33 101$' "$T/o2" || fail "run -t initial size: $(cat "$T/o2")"
 
@@ -34,6 +37,8 @@ grep -q '^EXIT 4$' "$T/o3" || fail "exit code of exec -it: $(cat "$T/o3")"
 grep -q '^MODE same$' "$T/o3" || fail "exec: the terminal mode was not restored"
 $PTY 33 101 '' "$BERTH" --root "$ROOT" container exec -t c busybox stty size >"$T/o4"
 grep -q '^33 101$' "$T/o4" || fail "exec -t initial size: $(cat "$T/o4")"
+[ "$(b container exec -t c sh -c 'echo $TERM' | tr -d '\r')" = xterm ] || fail "exec -t: TERM"
+[ -z "$(b container exec c sh -c 'echo $TERM')" ] || fail "exec without -t has no TERM"
 got=$(b container exec -t c sh -c 'busybox tty; exit 5' || echo "rc=$?")
 [ "$(echo "$got" | tr -d '\r')" = "/dev/pts/0
 rc=5" ] || fail "exec -t without a terminal: '$got'"
