@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/file.h>
 #include <sys/random.h>
 
 #include "base/alloc.h"
@@ -38,6 +40,7 @@
 #define KV_MAX     256        /* --label / --opt entries */
 #define KV_LEN_MAX 4096       /* bytes of one entry */
 #define MTU_OPT    "com.docker.network.driver.mtu"
+#define DEFAULT_OPT "com.docker.network.bridge.default_bridge"
 
 struct net_meta {
         json_object *o; /* the record; the fields below borrow from it */
@@ -276,6 +279,15 @@ new_id(char out[65])
         sha256_hex(b, out);
 }
 
+/* is_default_bridge: the default network ("bridge"): no DNS responder, as docker0 has none. */
+static bool
+is_default_bridge(const struct net_meta *m)
+{
+        const char *v = jsonx_str(jsonx_get(m->o, "Options"), DEFAULT_OPT);
+
+        return v && strcmp(v, "true") == 0;
+}
+
 /* net_up: the bridge, its NAT and its DNS responder for a recorded network (idempotent). */
 static int
 net_up(const struct cli_globals *g, const struct network_paths *p, const struct net_meta *m,
@@ -294,7 +306,7 @@ net_up(const struct cli_globals *g, const struct network_paths *p, const struct 
                 r = fs_mkdir_p(p->nat_dir, 0700, err);
         if (r == 0)
                 r = net_nat_network_set(&nat, &nn, err);
-        if (r == 0)
+        if (r == 0 && !is_default_bridge(m))
                 r = network_dns_start(g, m->name, err);
         return r;
 }
@@ -414,45 +426,98 @@ create_record(const struct network_paths *p, const char *name, const struct crea
         return meta_write(p, m->o, err);
 }
 
-int
-network_create(const struct cli_globals *g, const char *name, const struct network_create_opts *o,
-               char **ret_id, struct err *err)
+/* create_named: network_create without the checks of the name. */
+static int
+create_named(const struct cli_globals *g, const struct network_paths *p, const char *name,
+             const struct network_create_opts *o, char **ret_id, struct err *err)
 {
-        struct network_paths p = { 0 };
         struct net_meta m = { 0 };
         struct ipam_network *n = NULL;
-        cleanup_free char *path = NULL;
+        cleanup_free char *path = xasprintf("%s/%s.json", p->meta_dir, name);
         int r = 0;
 
-        if (!name_valid(name))
-                r = err_setf(err, -EINVAL,
-                             "invalid network name '%s': want [a-zA-Z0-9]"
-                             "[a-zA-Z0-9_.-]*, at most %d characters",
-                             name, IPAM_NAME_MAX);
-        if (r == 0 && (!strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none")))
-                r = err_setf(err, -EPERM, "%s is a pre-defined network and cannot be created",
-                             name);
-        network_paths_init(g, &p);
-        path = xasprintf("%s/%s.json", p.meta_dir, name);
-        if (r == 0 && fs_exists(path))
+        if (fs_exists(path))
                 r = err_setf(err, -EEXIST, "network with name %s already exists", name);
         if (r == 0)
-                r = create_record(&p, name, o, &m, &n, err);
+                r = create_record(p, name, o, &m, &n, err);
         if (r == 0)
-                r = net_up(g, &p, &m, n, err);
+                r = net_up(g, p, &m, n, err);
         if (r < 0 && m.id) {
                 struct err ignore = { 0 };
 
-                net_down(g, &p, name, m.id, &ignore);
-        } else if (r < 0 && r != -EEXIST && name_valid(name)) {
+                net_down(g, p, name, m.id, &ignore);
+        } else if (r < 0 && r != -EEXIST) {
                 struct err ignore = { 0 };
 
-                ipam_network_remove(p.ipam_dir, name, false, &ignore);
+                ipam_network_remove(p->ipam_dir, name, false, &ignore);
         }
         if (r == 0 && ret_id)
                 *ret_id = xstrdup(m.id);
         ipam_network_free(n);
         meta_release(&m);
+        return r;
+}
+
+int
+network_create(const struct cli_globals *g, const char *name, const struct network_create_opts *o,
+               char **ret_id, struct err *err)
+{
+        struct network_paths p = { 0 };
+        int r;
+
+        if (!name_valid(name))
+                return err_setf(err, -EINVAL,
+                                "invalid network name '%s': want [a-zA-Z0-9]"
+                                "[a-zA-Z0-9_.-]*, at most %d characters",
+                                name, IPAM_NAME_MAX);
+        if (!strcmp(name, NETWORK_DEFAULT) || !strcmp(name, "host") || !strcmp(name, "none") ||
+            !strcmp(name, "default"))
+                return err_setf(err, -EPERM, "%s is a pre-defined network and cannot be created",
+                                name);
+        network_paths_init(g, &p);
+        r = create_named(g, &p, name, o, ret_id, err);
+        network_paths_release(&p);
+        return r;
+}
+
+/* default_create: the default network under the lock meta_dir/.default.lock (two first
+ * containers at once create it once). */
+static int
+default_create(const struct cli_globals *g, const struct network_paths *p, struct err *err)
+{
+        cleanup_free char *lock = xasprintf("%s/.default.lock", p->meta_dir);
+        cleanup_free char *path = xasprintf("%s/%s.json", p->meta_dir, NETWORK_DEFAULT);
+        struct network_create_opts o = { .options = json_object_new_object() };
+        cleanup_close int fd = -1;
+        int r = fs_mkdir_p(p->meta_dir, 0700, err);
+
+        if (r == 0 && (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+                r = err_setf(err, -errno, "open '%s': %s", lock, strerror(errno));
+        if (r == 0 && flock(fd, LOCK_EX) < 0)
+                r = err_setf(err, -errno, "lock '%s': %s", lock, strerror(errno));
+        jsonx_add_str(o.options, DEFAULT_OPT, "true");
+        jsonx_add_str(o.options, "com.docker.network.bridge.enable_icc", "true");
+        jsonx_add_str(o.options, "com.docker.network.bridge.enable_ip_masquerade", "true");
+        jsonx_add_str(o.options, MTU_OPT, "1500");
+        if (r == 0 && fs_exists(path))
+                r = network_ensure(g, NETWORK_DEFAULT, err);
+        else if (r == 0)
+                r = create_named(g, p, NETWORK_DEFAULT, &o, NULL, err);
+        json_object_put(o.options);
+        return r;
+}
+
+int
+network_default_ensure(const struct cli_globals *g, struct err *err)
+{
+        struct network_paths p = { 0 };
+        cleanup_free char *path = NULL;
+        int r;
+
+        network_paths_init(g, &p);
+        path = xasprintf("%s/%s.json", p.meta_dir, NETWORK_DEFAULT);
+        r = fs_exists(path) ? network_ensure(g, NETWORK_DEFAULT, err)
+                            : default_create(g, &p, err);
         network_paths_release(&p);
         return r;
 }
@@ -802,15 +867,21 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
 
 /* ---- rm, prune, connect ----------------------------------------------------------------- */
 
-/* rm_one: remove name; -ENOENT / -EBUSY as docker says them. */
+/* rm_one: remove name; -ENOENT / -EBUSY as docker says them. The default network goes only
+ * with predefined (the hidden `network rm --predefined bridge` of the test clean-ups). */
 static int
 rm_one(const struct cli_globals *g, const struct network_paths *p, const char *name,
-       struct err *err)
+       bool predefined, struct err *err)
 {
         struct net_meta m;
         struct err e = { 0 };
-        int r = meta_load(p, name, &m, &e);
+        int r;
 
+        if (!predefined && (!strcmp(name, NETWORK_DEFAULT) || !strcmp(name, "host") ||
+                            !strcmp(name, "none")))
+                return err_setf(err, -EPERM, "%s is a pre-defined network and cannot be removed",
+                                name);
+        r = meta_load(p, name, &m, &e);
         if (r < 0)
                 return err_setf(err, r, "%s", e.msg);
         r = net_down(g, p, name, m.id, &e);
@@ -825,7 +896,7 @@ network_remove(const struct cli_globals *g, const char *name, struct err *err)
         int r;
 
         network_paths_init(g, &p);
-        r = rm_one(g, &p, name, err);
+        r = rm_one(g, &p, name, false, err);
         network_paths_release(&p);
         return r;
 }
@@ -835,18 +906,22 @@ cmd_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
                 { "force", no_argument, NULL, 'f' },
+                { "predefined", no_argument, NULL, 'P' }, /* hidden: see rm_one */
                 { 0 },
         };
         struct network_paths p = { 0 };
-        bool force = false;
+        bool force = false, predefined = false;
         int c, first = 0;
 
         optind = 0;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
-                if (c != 'f')
+                if (c == 'P')
+                        predefined = true;
+                else if (c == 'f')
+                        force = true;
+                else
                         return err_setf(err, -EINVAL, "network rm: invalid flag");
-                force = true;
         }
         if (optind >= argc)
                 return err_setf(err, -EINVAL,
@@ -855,7 +930,7 @@ cmd_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
         network_paths_init(g, &p);
         /* docker goes on after a failure and exits 1; err keeps the first error */
         for (int i = optind; i < argc; i++) {
-                int r = rm_one(g, &p, argv[i], err);
+                int r = rm_one(g, &p, argv[i], predefined, err);
 
                 if (r == 0)
                         puts(argv[i]);
@@ -891,12 +966,12 @@ prune_all(const struct cli_globals *g, const struct network_paths *p, struct err
                 struct ipam_network *n = NULL;
                 struct err e = { 0 };
                 int k = ipam_network_load(p->ipam_dir, names[i], &n, &e);
-                bool used = k == 0 && n->n_leases > 0;
+                bool used = (k == 0 && n->n_leases > 0) || !strcmp(names[i], NETWORK_DEFAULT);
 
                 ipam_network_free(n);
                 if (used)
                         continue;
-                k = rm_one(g, p, names[i], &e);
+                k = rm_one(g, p, names[i], false, &e);
                 if (k == 0)
                         strv_add(&deleted, names[i]);
                 else if (k != -EBUSY && k != -ENOENT) /* joined or went meanwhile: fine */

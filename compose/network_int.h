@@ -18,6 +18,7 @@
 #include "compose/cli.h"
 
 #define NETWORK_TABLE_MAX 32
+#define NETWORK_DEFAULT   "bridge" /* the default network (docker0's counterpart) */
 
 struct network_paths {
         char *meta_dir; /* ROOT/networks */
@@ -34,6 +35,13 @@ void network_paths_release(struct network_paths *p);
  * address), its NAT rules and its DNS responder, each repaired if a crash or a reboot took
  * it away (the "first use" start of the responder). -ENOENT: "network NAME not found". */
 int network_ensure(const struct cli_globals *g, const char *name, struct err *err);
+
+/* network_default_ensure: network_ensure of the default network "bridge", created on first
+ * use: a subnet from the pools (so never docker0's while docker0 exists), masquerade, and
+ * no DNS responder (docker's default bridge has no embedded DNS: its containers get the
+ * host's resolvers). `network rm bridge` is refused; the hidden `network rm --predefined
+ * bridge` removes it when no container uses it (what the test clean-ups call). */
+int network_default_ensure(const struct cli_globals *g, struct err *err);
 
 /* network_dns_start: make sure the network's responder runs: a live one (its PID file names
  * a `berth __dns` process of this root and network) is kept, otherwise one is started and
