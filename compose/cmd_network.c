@@ -865,7 +865,7 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
         return first ? first : r;
 }
 
-/* ---- rm, prune, connect ----------------------------------------------------------------- */
+/* ---- rm, prune ----------------------------------------------------------------- */
 
 /* rm_one: remove name; -ENOENT / -EBUSY as docker says them. The default network goes only
  * with predefined (the hidden `network rm --predefined bridge` of the test clean-ups). */
@@ -1019,15 +1019,6 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
         return r;
 }
 
-static int
-cmd_connect(struct cli_globals *g, int argc, char **argv, struct err *err)
-{
-        (void)g;
-        (void)argc;
-        return err_setf(err, -EOPNOTSUPP,
-                        "'network %s' is not available yet: it needs berth's containers", argv[0]);
-}
-
 /* ---- dispatch -------------------------------------------------------------------------- */
 
 static const struct {
@@ -1035,9 +1026,9 @@ static const struct {
         int (*run)(struct cli_globals *g, int argc, char **argv, struct err *err);
         const char *summary;
 } subcommands[] = {
-        { "connect", NULL, cmd_connect, "Connect a container to a network" },
+        { "connect", NULL, cmd_network_connect, "Connect a container to a network" },
         { "create", NULL, cmd_create, "Create a network" },
-        { "disconnect", NULL, cmd_connect, "Disconnect a container from a network" },
+        { "disconnect", NULL, cmd_network_connect, "Disconnect a container from a network" },
         { "inspect", NULL, cmd_inspect, "Display detailed information on one or more networks" },
         { "ls", "list", cmd_ls, "List networks" },
         { "prune", NULL, cmd_prune, "Remove all unused networks" },

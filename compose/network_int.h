@@ -68,5 +68,8 @@ int network_remove(const struct cli_globals *g, const char *name, struct err *er
 /* network_labels: the labels of network name (owned object); -ENOENT when it does not exist. */
 int network_labels(const struct cli_globals *g, const char *name, json_object **ret,
                    struct err *err);
+/* cmd_network_connect: `network connect|disconnect` (argv[0] says which; cmd_network_connect.c). */
+int cmd_network_connect(struct cli_globals *g, int argc, char **argv, struct err *err);
+
 /* network_list: the names of every network of the root, sorted (owned strv, NULL: none). */
 int network_list(const struct cli_globals *g, char ***ret, struct err *err);
