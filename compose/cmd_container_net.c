@@ -526,3 +526,145 @@ cmd_container_net_repair(const struct cli_globals *g, const struct ctr *c, struc
         json_object_put(o);
         return r;
 }
+
+/* ports_json: docker's NetworkSettings.Ports: {"80/tcp": [{"HostIp", "HostPort"}], …}. */
+static json_object *
+ports_json(const struct ctr *c)
+{
+        json_object *o = json_object_new_object();
+        struct net_port_map *maps = NULL;
+        size_t n = 0;
+
+        if (ports_of(c, &maps, &n, &(struct err){ 0 }) < 0)
+                n = 0;
+        for (size_t i = 0; i < n; i++) {
+                const struct net_port_map *m = &maps[i];
+                for (unsigned k = 0; k <= (unsigned)(m->port_end - m->port); k++) {
+                        char key[32], hp[8], hip[NET_IP4_STRLEN];
+                        json_object *arr, *b = json_object_new_object();
+                        snprintf(key, sizeof(key), "%u/%s", m->port + k,
+                                 net_proto_name(m->proto));
+                        snprintf(hp, sizeof(hp), "%u", m->host_port + k);
+                        net_ip4_format(m->host_ip, hip);
+                        jsonx_add_str(b, "HostIp", hip);
+                        jsonx_add_str(b, "HostPort", hp);
+                        if (!json_object_object_get_ex(o, key, &arr)) {
+                                arr = json_object_new_array();
+                                json_object_object_add(o, key, arr);
+                        }
+                        json_object_array_add(arr, b);
+                }
+        }
+        free(maps);
+        return o;
+}
+
+static void
+str_or_empty(json_object *o, const char *key, json_object *ep, const char *from)
+{
+        const char *v = ep ? jsonx_str(ep, from) : NULL;
+
+        jsonx_add_str(o, key, v ? v : "");
+}
+
+/* endpoint_settings: docker's NetworkSettings.Networks[NAME] of one endpoint. */
+static json_object *
+endpoint_settings(const struct ctr *c, json_object *ep)
+{
+        json_object *o = json_object_new_object();
+        json_object *aliases = jsonx_get_type(ep, "Aliases", json_type_array);
+        json_object *names = json_object_new_array();
+        const char *net = jsonx_str(ep, "Network");
+        bool dflt = net && strcmp(net, NETWORK_DEFAULT) == 0;
+
+        json_object_object_add(o, "IPAMConfig", NULL);
+        json_object_object_add(o, "Links", NULL);
+        json_object_object_add(o, "Aliases", aliases && !dflt ? json_object_get(aliases) : NULL);
+        str_or_empty(o, "MacAddress", ep, "MacAddress");
+        json_object_object_add(o, "DriverOpts", NULL);
+        str_or_empty(o, "NetworkID", ep, "NetworkID");
+        str_or_empty(o, "EndpointID", ep, "HostIf");
+        str_or_empty(o, "Gateway", ep, "Gateway");
+        str_or_empty(o, "IPAddress", ep, "IPAddress");
+        jsonx_add_int(o, "IPPrefixLen", jsonx_int(ep, "PrefixLen", 0));
+        jsonx_add_str(o, "IPv6Gateway", "");
+        jsonx_add_str(o, "GlobalIPv6Address", "");
+        jsonx_add_int(o, "GlobalIPv6PrefixLen", 0);
+        if (!dflt) {
+                json_object_array_add(names, json_object_new_string(c->name));
+                for (size_t i = 0; aliases && i < json_object_array_length(aliases); i++)
+                        json_object_array_add(names, json_object_get(
+                                json_object_array_get_idx(aliases, i)));
+        }
+        json_object_object_add(o, "DNSNames", dflt ? (json_object_put(names), NULL) : names);
+        return o;
+}
+
+/* legacy: the top-level IPAddress/Gateway/… docker fills from the default bridge. */
+static void
+legacy(json_object *o, json_object *ep)
+{
+        static const char *const keys[][2] = { { "Gateway", "Gateway" },
+                                               { "IPAddress", "IPAddress" },
+                                               { "MacAddress", "MacAddress" },
+                                               { "EndpointID", "HostIf" } };
+
+        for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+                const char *v = ep ? jsonx_str(ep, keys[i][1]) : NULL;
+                jsonx_add_str(o, keys[i][0], v ? v : "");
+        }
+        jsonx_add_int(o, "IPPrefixLen", ep ? jsonx_int(ep, "PrefixLen", 0) : 0);
+        jsonx_add_str(o, "GlobalIPv6Address", "");
+        jsonx_add_int(o, "GlobalIPv6PrefixLen", 0);
+        jsonx_add_str(o, "IPv6Gateway", "");
+}
+
+json_object *
+cmd_container_net_settings(const struct ctr *c)
+{
+        json_object *o = json_object_new_object(), *nets = json_object_new_object();
+        json_object *rec = NULL, *eps, *dflt = NULL;
+        const char *mode = jsonx_str(jsonx_get(c->config, "HostConfig"), "NetworkMode");
+
+        ctr_net_read(c, &rec, &(struct err){ 0 });
+        eps = rec ? ctr_net_endpoints(rec) : NULL;
+        jsonx_add_str(o, "Bridge", "");
+        jsonx_add_str(o, "SandboxID", c->id);
+        jsonx_add_str(o, "SandboxKey", "");
+        json_object_object_add(o, "Ports", ports_json(c));
+        for (size_t i = 0; eps && i < json_object_array_length(eps); i++) {
+                json_object *ep = json_object_array_get_idx(eps, i);
+                const char *net = jsonx_str(ep, "Network");
+                if (!net)
+                        continue;
+                json_object_object_add(nets, net, endpoint_settings(c, ep));
+                if (strcmp(net, NETWORK_DEFAULT) == 0)
+                        dflt = ep;
+        }
+        if (mode && (!strcmp(mode, "none") || !strcmp(mode, "host")))
+                json_object_object_add(nets, mode, endpoint_settings(c, NULL));
+        legacy(o, dflt);
+        json_object_object_add(o, "Networks", nets);
+        json_object_put(rec);
+        return o;
+}
+
+char *
+cmd_container_networks_text(const struct ctr *c)
+{
+        json_object *rec = NULL, *eps;
+        const char *mode = jsonx_str(jsonx_get(c->config, "HostConfig"), "NetworkMode");
+        struct sbuf sb = SBUF_INIT;
+
+        ctr_net_read(c, &rec, &(struct err){ 0 });
+        eps = rec ? ctr_net_endpoints(rec) : NULL;
+        for (size_t i = 0; eps && i < json_object_array_length(eps); i++) {
+                const char *net = jsonx_str(json_object_array_get_idx(eps, i), "Network");
+                if (net)
+                        sbuf_addf(&sb, "%s%s", sb.len ? "," : "", net);
+        }
+        if (!eps && mode && strncmp(mode, "container:", 10) != 0)
+                sbuf_adds(&sb, mode);
+        json_object_put(rec);
+        return sbuf_detach(&sb);
+}

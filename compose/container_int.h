@@ -86,6 +86,11 @@ void cmd_container_human(struct sbuf *sb, int64_t ns);
 /* cmd_container_ports_text: docker ps's PORTS of c ("127.0.0.1:8080->80/tcp, …"; owned, ""
  * when none). */
 char *cmd_container_ports_text(const struct ctr *c);
+/* cmd_container_net_settings: docker's NetworkSettings of c (Networks, Ports, the legacy
+ * top-level fields of the default bridge); owned. */
+json_object *cmd_container_net_settings(const struct ctr *c);
+/* cmd_container_networks_text: docker ps's NETWORKS of c ("front,back"; owned). */
+char *cmd_container_networks_text(const struct ctr *c);
 /* cmd_container_alive: the monitor of c runs (its pid in state answers and the socket exists). */
 int cmd_container_alive(const struct ctr *c, json_object *state);
 /* cmd_container_parse_time: RFC 3339 (with optional fraction) -> unix ns; 0 when invalid. */

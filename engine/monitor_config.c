@@ -1,13 +1,13 @@
 /* monitor_config: a container's config.json (container.c) as the runtime's struct rt_config.
  *
  * HostConfig keys read: Init, ReadonlyRootfs, NetworkMode (none|host|container:ID),
- * ExtraHosts, CapAdd, CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges, Memory, NanoCpus,
- * PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"] (src a host path or a volume
- * name), Mounts (docker's API mounts; a volume's Source is its name), Tmpfs ["dst[:opts]"],
- * Ulimits [{"Name","Soft","Hard"}], Devices, GroupAdd, Dns, DnsSearch, DnsOptions. Volumes
- * are resolved here, at every start (engine/volume.h). A container on a berth network also has
- * network.json (engine/container.h): its veths are attached by the runtime's net_hook. The strings
- * stay owned by the json object and the pool.
+ * ExtraHosts, CapAdd, CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges,
+ * Memory, NanoCpus, PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"] (src a host
+ * path or a volume name), Mounts (docker's API mounts; a volume's Source is its name), Tmpfs
+ * ["dst[:opts]"], Ulimits [{"Name","Soft","Hard"}], Devices, GroupAdd, Dns, DnsSearch,
+ * DnsOptions. Volumes are resolved here, at every start (engine/volume.h). A container on
+ * berth networks also has network.json (engine/container.h): its veths are attached by the
+ * runtime's net_hook. The strings stay owned by the json object and the pool.
  */
 #include <errno.h>
 #include <stdio.h>
