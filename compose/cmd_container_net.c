@@ -135,8 +135,14 @@ lease(const struct network_paths *p, const struct ctr *c, const char *network, c
       char *const *aliases, uint32_t *ret, struct err *err)
 {
         struct ipam_lease_request lr = { .owner = c->id };
-        cleanup_strv char **names = NULL;
+        cleanup_strv char **names = NULL, **dns = NULL;
+        json_object *d = jsonx_get_type(jsonx_get(c->config, "HostConfig"), "Dns",
+                                        json_type_array);
         int r = ip ? net_ip4_parse(ip, &lr.ip, err) : 0;
+
+        /* the responder forwards what it does not know to the container's --dns servers */
+        dns = d ? jsonx_to_strv(d) : NULL;
+        lr.dns = dns;
 
         if (strcmp(network, NETWORK_DEFAULT) != 0) { /* no names on the default bridge */
                 strv_add(&names, c->name);
