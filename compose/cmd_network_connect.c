@@ -155,6 +155,26 @@ connect_one(const struct cli_globals *g, const struct ctr *c, const char *networ
         return r;
 }
 
+/* reroute: after the first endpoint of running c went, the default route via the new first. */
+static int
+reroute(const struct ctr *c, json_object *rec, struct err *err)
+{
+        json_object *eps = ctr_net_endpoints(rec);
+        const char *gw = json_object_array_length(eps)
+                                 ? jsonx_str(json_object_array_get_idx(eps, 0), "Gateway")
+                                 : NULL;
+        int64_t pid = running_pid(c);
+        char ns[64];
+        uint32_t a = 0;
+        int r;
+
+        if (!gw || pid <= 0)
+                return 0;
+        r = net_ip4_parse(gw, &a, err);
+        snprintf(ns, sizeof(ns), "/proc/%lld/ns/net", (long long)pid);
+        return r < 0 ? r : net_netns_default_route(ns, a, err);
+}
+
 /* disconnect_one: remove c's endpoint on network (its veth when it runs, its lease). */
 static int
 disconnect_one(const struct ctr *c, const char *network, struct err *err)
@@ -178,6 +198,8 @@ disconnect_one(const struct ctr *c, const char *network, struct err *err)
                 json_object_array_del_idx(ctr_net_endpoints(rec), idx, 1);
                 r = ports_follow(c, rec, ip, err);
         }
+        if (r == 0 && idx == 0)
+                r = reroute(c, rec, err);
         if (r == 0)
                 r = ctr_net_write(c, rec, err);
         json_object_put(rec);

@@ -98,6 +98,9 @@ int net_endpoint_attach(const struct net_endpoint_config *cfg, struct err *err);
 /* net_endpoint_detach: delete the veth host_ifname (its peer goes with it); absent is
  * success; an interface of that name that is not a veth is refused with -EPERM. */
 int net_endpoint_detach(const char *host_ifname, struct err *err);
+/* net_netns_default_route: in the netns at netns_path, make the default route go via gateway
+ * (replacing one that exists) over whichever link reaches it (a network was disconnected). */
+int net_netns_default_route(const char *netns_path, uint32_t gateway, struct err *err);
 /* net_netns_lo_up: bring up "lo" in a netns (what --network none needs). */
 int net_netns_lo_up(const char *netns_path, int netns_fd, struct err *err);
 

@@ -122,6 +122,17 @@ b network disconnect back lone || fail "disconnect lone"
 [ "$(get front -- http://lone/)" = lone ] || fail "lone lost front"
 expect_code 1 b network disconnect back lone
 expect_code 1 b network connect nosuch lone
+# disconnecting the first network moves the default route (and the ports) to the next
+web roam --network front -p 127.0.0.1::80
+b network connect back roam || fail "connect roam"
+b network disconnect front roam || fail "disconnect roam from front"
+RPID=$(b container inspect roam | sed -n 's/^ *"Pid": \([0-9]*\).*/\1/p' | head -n 1)
+BGW=$(gw_of back)
+nsenter -t "$RPID" -n ip route | grep -q "^default via $BGW" ||
+	fail "default route not moved to back: $(nsenter -t "$RPID" -n ip route)"
+[ "$(get back -- http://roam/)" = roam ] || fail "roam not on back"
+RPORT=$(b container port roam 80 | sed 's/.*://')
+[ "$("$bb" wget -qO- "http://127.0.0.1:$RPORT/")" = roam ] || fail "roam's port did not follow"
 
 say "connect a stopped container (record only)"
 b container create --name cold --network front netbox sh -c \
