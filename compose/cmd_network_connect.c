@@ -14,10 +14,13 @@
  * Containers with --network none, host or container:ID cannot be connected (docker's rule).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/file.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -256,12 +259,28 @@ known(const struct cli_globals *g, const char *name, struct err *err)
         return r;
 }
 
+/* lock_record: an exclusive flock on <ctr dir>/network.lock, so two connects to one
+ * container do not lose each other's endpoint; *fd is closed by the caller. */
+static int
+lock_record(const struct ctr *c, int *fd, struct err *err)
+{
+        cleanup_free char *path = ctr_path(c, "network.lock");
+
+        *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (*fd < 0)
+                return err_setf(err, -errno, "open '%s': %s", path, strerror(errno));
+        if (flock(*fd, LOCK_EX) < 0)
+                return err_setf(err, -errno, "lock '%s': %s", path, strerror(errno));
+        return 0;
+}
+
 int
 cmd_network_connect(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         bool disconnect = strcmp(argv[0], "disconnect") == 0;
         struct conn_opts o = { 0 };
         struct ctr *c = NULL;
+        cleanup_close int lock = -1;
         const char *net;
         int r = conn_parse(argc, argv, disconnect, &o, err);
 
@@ -270,6 +289,8 @@ cmd_network_connect(struct cli_globals *g, int argc, char **argv, struct err *er
                 net = NETWORK_DEFAULT;
         if (r == 0)
                 r = ctr_open(g->root, g->run_root, argv[optind + 1], &c, err);
+        if (r == 0)
+                r = lock_record(c, &lock, err);
         if (r == 0 && !disconnect)
                 r = known(g, net, err);
         if (r == 0 && !disconnect)
