@@ -394,39 +394,50 @@ set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
         return 0;
 }
 
+/* peer_join: the netns of running peer, and its first endpoint for /etc/hosts and
+ * resolv.conf (its name, as docker shares the joined container's hosts file). */
+static int
+peer_join(struct mon_cfg *m, const struct ctr *peer, struct err *err)
+{
+        json_object *st = NULL, *eps;
+        int64_t pid = 0;
+        int r = ctr_state_read(peer, &st, err);
+
+        if (r == 0)
+                pid = jsonx_bool(st, "Running") ? jsonx_int(st, "Pid", 0) : 0;
+        json_object_put(st);
+        if (r == 0 && pid <= 0)
+                r = err_setf(err, -EINVAL, "cannot join network of a non running container: %s",
+                             peer->name ? peer->name : peer->id);
+        if (r == 0)
+                r = ctr_net_read(peer, &m->net, err);
+        if (r < 0)
+                return r;
+        m->rt.net = RT_NET_NETNS;
+        m->peer_ns = xasprintf("/proc/%lld/ns/net", (long long)pid);
+        m->rt.netns_path = m->peer_ns;
+        eps = m->net ? ctr_net_endpoints(m->net) : NULL;
+        if (eps && json_object_array_length(eps) > 0)
+                use_endpoint(m, peer->name, json_object_array_get_idx(eps, 0));
+        return 0;
+}
+
 /* set_peer: --network container:ID: join the netns of that (running) container, and resolve
  * as it does (its first network's responder, its name in /etc/hosts). */
 static int
 set_peer(struct mon_cfg *m, const struct ctr *c, const char *id, struct err *err)
 {
         cleanup_free char *parent = path_dirname(c->dir), *rparent = path_dirname(c->run_dir);
-        struct ctr peer = { .name = NULL };
-        json_object *st = NULL;
-        int64_t pid = 0;
+        cleanup_free char *root = path_dirname(parent), *run_root = path_dirname(rparent);
+        struct ctr *peer = NULL;
         int r;
 
         if (strlen(id) != CTR_ID_LEN || strspn(id, "0123456789abcdef") != CTR_ID_LEN)
                 return err_setf(err, -EINVAL, "invalid network mode 'container:%s'", id);
-        memcpy(peer.id, id, CTR_ID_LEN + 1);
-        peer.dir = xasprintf("%s/%s", parent, id);
-        peer.run_dir = xasprintf("%s/%s", rparent, id);
-        r = ctr_state_read(&peer, &st, err);
+        r = ctr_open(root, run_root, id, &peer, err);
         if (r == 0)
-                pid = jsonx_bool(st, "Running") ? jsonx_int(st, "Pid", 0) : 0;
-        if (r == 0 && pid <= 0)
-                r = err_setf(err, -EINVAL, "cannot join network of a non running container: "
-                             "%.12s", id);
-        if (r == 0 && (r = ctr_net_read(&peer, &m->net, err)) == 0) {
-                m->rt.net = RT_NET_NETNS;
-                m->peer_ns = xasprintf("/proc/%lld/ns/net", (long long)pid);
-                m->rt.netns_path = m->peer_ns;
-                json_object *eps = m->net ? ctr_net_endpoints(m->net) : NULL;
-                if (eps && json_object_array_length(eps) > 0)
-                        use_endpoint(m, NULL, json_object_array_get_idx(eps, 0));
-        }
-        json_object_put(st);
-        free(peer.dir);
-        free(peer.run_dir);
+                r = peer_join(m, peer, err);
+        ctr_free(peer);
         return r;
 }
 

@@ -188,6 +188,9 @@ out=$(b container run --rm --network container:lone netbox timeout 10 wget -qO- 
 [ "$out" = lone ] || fail "container:lone does not share lone's netns: $out"
 out=$(b container run --rm --network container:lone netbox cat /etc/resolv.conf)
 echo "$out" | grep -q "^nameserver $FGW" || fail "container:lone does not resolve as lone: $out"
+LIP=$(b container inspect lone | sed -n 's/^ *"IPAddress": "\(.*\)".*/\1/p' | grep . | head -n 1)
+b container run --rm --network container:lone netbox cat /etc/hosts | grep -q "^$LIP.lone$" ||
+	fail "container:lone has not lone's name in /etc/hosts"
 expect_code 125 b container run --rm --network container:lone -p 80 netbox true
 grep -q "port publishing and the container type network mode" "$T/err" ||
 	fail "container: with -p: $(cat "$T/err")"
