@@ -31,6 +31,7 @@
 #include "base/strv.h"
 #include "compose/cli.h"
 #include "compose/network_int.h"
+#include "engine/container.h"
 #include "engine/jsonx.h"
 #include "engine/report.h"
 #include "net/ipam.h"
@@ -724,8 +725,33 @@ ipam_json(const struct ipam_network *n)
         return ipam;
 }
 
+/* endpoint_fill: Name, EndpointID and MacAddress of owner's endpoint on n, from the
+ * container's record (the lease's first DNS name when the container is gone). */
+static void
+endpoint_fill(const struct cli_globals *g, const struct ipam_network *n,
+              const struct ipam_lease *l, json_object *e)
+{
+        struct ctr *c = NULL;
+        json_object *rec = NULL, *ep = NULL;
+        const char *name = l->names && l->names[0] ? l->names[0] : "";
+
+        if (ctr_open(g->root, g->run_root, l->owner, &c, &(struct err){ 0 }) == 0) {
+                name = c->name;
+                ctr_net_read(c, &rec, &(struct err){ 0 });
+                ep = rec ? ctr_net_endpoint(rec, n->name, NULL) : NULL;
+        }
+        jsonx_add_str(e, "Name", name);
+        jsonx_add_str(e, "EndpointID", ep && jsonx_str(ep, "HostIf") ? jsonx_str(ep, "HostIf")
+                                                                     : "");
+        jsonx_add_str(e, "MacAddress", ep && jsonx_str(ep, "MacAddress")
+                                               ? jsonx_str(ep, "MacAddress")
+                                               : "");
+        json_object_put(rec);
+        ctr_free(c);
+}
+
 static json_object *
-containers_json(const struct ipam_network *n)
+containers_json(const struct cli_globals *g, const struct ipam_network *n)
 {
         json_object *c = json_object_new_object();
 
@@ -736,9 +762,7 @@ containers_json(const struct ipam_network *n)
                 char s[NET_PFX_STRLEN];
 
                 net_prefix_format(&a, s);
-                jsonx_add_str(e, "Name", l->names && l->names[0] ? l->names[0] : "");
-                jsonx_add_str(e, "EndpointID", "");
-                jsonx_add_str(e, "MacAddress", "");
+                endpoint_fill(g, n, l, e);
                 jsonx_add_str(e, "IPv4Address", s);
                 jsonx_add_str(e, "IPv6Address", "");
                 json_object_object_add(c, l->owner, e);
@@ -753,7 +777,7 @@ copy_of(json_object *o)
 }
 
 static json_object *
-inspect_json(const struct net_meta *m, const struct ipam_network *n)
+inspect_json(const struct cli_globals *g, const struct net_meta *m, const struct ipam_network *n)
 {
         json_object *o = json_object_new_object(), *from = json_object_new_object();
 
@@ -770,7 +794,7 @@ inspect_json(const struct net_meta *m, const struct ipam_network *n)
         jsonx_add_str(from, "Network", "");
         json_object_object_add(o, "ConfigFrom", from);
         json_object_object_add(o, "ConfigOnly", json_object_new_boolean(false));
-        json_object_object_add(o, "Containers", containers_json(n));
+        json_object_object_add(o, "Containers", containers_json(g, n));
         json_object_object_add(o, "Options", copy_of(jsonx_get(m->o, "Options")));
         json_object_object_add(o, "Labels", copy_of(jsonx_get(m->o, "Labels")));
         return o;
@@ -778,7 +802,8 @@ inspect_json(const struct net_meta *m, const struct ipam_network *n)
 
 /* inspect_one: name's docker view; -ENOENT as docker says it. */
 static int
-inspect_one(const struct network_paths *p, const char *name, json_object **ret, struct err *err)
+inspect_one(const struct cli_globals *g, const struct network_paths *p, const char *name,
+            json_object **ret, struct err *err)
 {
         struct net_meta m;
         struct ipam_network *n = NULL;
@@ -792,7 +817,7 @@ inspect_one(const struct network_paths *p, const char *name, json_object **ret, 
         if (r == 0)
                 r = ipam_network_load(p->ipam_dir, name, &n, err);
         if (r == 0)
-                *ret = inspect_json(&m, n);
+                *ret = inspect_json(g, &m, n);
         ipam_network_free(n);
         meta_release(&m);
         return r;
@@ -853,7 +878,7 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
                 json_object *o = NULL;
 
                 /* a missing name does not stop the others (err keeps the first error) */
-                r = inspect_one(&p, argv[i], &o, err);
+                r = inspect_one(g, &p, argv[i], &o, err);
                 if (r < 0 && !first)
                         first = r;
                 if (r == 0)

@@ -157,6 +157,7 @@ expect_code 125 b container run --rm --network bridge --network-alias x netbox t
 expect_code 125 b container run --rm --network default --ip 10.1.2.3 netbox true
 web db1
 b container inspect db1 | grep -q '"bridge": {' || fail "inspect: not on bridge"
+b network inspect bridge | grep -q '"Name": "db1"' || fail "network inspect bridge: no db1"
 # no DNS names on the default bridge (asked of the IPAM record: a lookup would go to the
 # host's resolvers)
 grep -q '"db1"' "$ROOT/net/ipam/bridge.json" && fail "db1 has a DNS name on the default bridge"
