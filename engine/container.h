@@ -103,7 +103,8 @@ void ctr_image_unhold(const char *root, const char *holder);
  *                   "Gateway": "a.b.c.d", "MacAddress": "02:42:…", "Bridge": IFNAME,
  *                   "HostIf": IFNAME, "Aliases": [...], "Dns": true}, …]}
  * Endpoints are in the order the container sees them: eth0, eth1, …; the default route goes
- * via the first one's gateway, resolv.conf names the first one's DNS responder (when "Dns"),
+ * via the first one's gateway, resolv.conf names the DNS responder of the first one with
+ * "Dns" (the default bridge has none),
  * published ports are DNATed to PortsIP (the first endpoint's address when they were
  * published). The monitor attaches the veths from it at every start; ctr_net_leave() undoes
  * it all. */

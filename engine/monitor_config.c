@@ -350,12 +350,15 @@ net_hook(void *ctx, pid_t pid, struct err *err)
         return r;
 }
 
-/* use_endpoint: /etc/hosts and resolv.conf for a container whose first endpoint is ep:
- * name -> its address, and its network's responder first when that network has one. */
+/* use_endpoints: /etc/hosts and resolv.conf for a container with the endpoints eps: name ->
+ * the first address, and the responder of the first network that has one (not the default
+ * bridge) before the --dns servers, as docker uses its embedded DNS as soon as a container is
+ * on a user-defined network. */
 static void
-use_endpoint(struct mon_cfg *m, const char *name, json_object *ep)
+use_endpoints(struct mon_cfg *m, const char *name, json_object *eps)
 {
-        const char *gw = jsonx_str(ep, "Gateway"), *ip = jsonx_str(ep, "IPAddress");
+        json_object *first = json_object_array_get_idx(eps, 0);
+        const char *ip = jsonx_str(first, "IPAddress");
 
         m->rt.ip = ip;
         if (ip && name && *name) {
@@ -363,20 +366,25 @@ use_endpoint(struct mon_cfg *m, const char *name, json_object *ep)
                 strv_add(&m->hosts, h);
                 m->rt.extra_hosts = m->hosts;
         }
-        if (gw && jsonx_bool(ep, "Dns")) {
+        for (size_t i = 0; i < json_object_array_length(eps); i++) {
+                json_object *ep = json_object_array_get_idx(eps, i);
+                const char *gw = jsonx_str(ep, "Gateway");
                 char **dns = NULL;
+
+                if (!gw || !jsonx_bool(ep, "Dns"))
+                        continue;
                 strv_add(&dns, gw);
                 strv_foreach(d, m->dns)
                         strv_add(&dns, d);
                 strv_free(m->dns);
                 m->dns = dns;
                 m->rt.dns = m->dns;
+                return;
         }
 }
 
 /* set_net: berth networks from network.json: a new netns, its veths made by net_hook, the
- * container's first address in /etc/hosts and the first network's DNS responder in
- * resolv.conf. */
+ * container's first address in /etc/hosts and a network's DNS responder in resolv.conf. */
 static int
 set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
 {
@@ -390,7 +398,7 @@ set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
         m->rt.net_hook = net_hook;
         m->rt.net_hook_ctx = m;
         if (json_object_array_length(eps) > 0)
-                use_endpoint(m, c->name, json_object_array_get_idx(eps, 0));
+                use_endpoints(m, c->name, eps);
         return 0;
 }
 
@@ -418,7 +426,7 @@ peer_join(struct mon_cfg *m, const struct ctr *peer, struct err *err)
         m->rt.netns_path = m->peer_ns;
         eps = m->net ? ctr_net_endpoints(m->net) : NULL;
         if (eps && json_object_array_length(eps) > 0)
-                use_endpoint(m, peer->name, json_object_array_get_idx(eps, 0));
+                use_endpoints(m, peer->name, eps);
         return 0;
 }
 

@@ -156,6 +156,11 @@ grep -q "pre-defined network and cannot be removed" "$T/err" || fail "rm bridge:
 expect_code 125 b container run --rm --network bridge --network-alias x netbox true
 expect_code 125 b container run --rm --network default --ip 10.1.2.3 netbox true
 web db1
+# on the default bridge and a user-defined network, names resolve (through the latter)
+out=$(b container run --rm --network bridge --network front netbox sh -c \
+	'cat /etc/resolv.conf; wget -qO- http://pf/')
+echo "$out" | grep -q "^nameserver $FGW" || fail "bridge+front: not front's responder: $out"
+echo "$out" | grep -qx pf || fail "bridge+front: pf not reached by name: $out"
 b container inspect db1 | grep -q '"bridge": {' || fail "inspect: not on bridge"
 b network inspect bridge | grep -q '"Name": "db1"' || fail "network inspect bridge: no db1"
 # no DNS names on the default bridge (asked of the IPAM record: a lookup would go to the
