@@ -155,7 +155,9 @@ expect_code 1 b network rm bridge
 grep -q "pre-defined network and cannot be removed" "$T/err" || fail "rm bridge: $(cat "$T/err")"
 expect_code 125 b container run --rm --network bridge --network-alias x netbox true
 expect_code 125 b container run --rm --network default --ip 10.1.2.3 netbox true
-web db1
+web db1 -p 127.0.0.1::80
+DPORT=$(b container port db1 80 | sed 's/.*://')
+[ "$("$bb" wget -qO- "http://127.0.0.1:$DPORT/")" = db1 ] || fail "published port on the default bridge"
 # on the default bridge and a user-defined network, names resolve (through the latter)
 out=$(b container run --rm --network bridge --network front netbox sh -c \
 	'cat /etc/resolv.conf; wget -qO- http://pf/')
