@@ -297,10 +297,13 @@ net_up(const struct cli_globals *g, const struct network_paths *p, const struct 
         char br[NET_IFNAMSIZ];
         struct net_bridge_config bc = { br, { n->gateway, n->subnet.len }, 0 };
         struct net_nat nat = { p->nat_dir, p->table };
-        struct net_nat_network nn = { m->name, br, n->subnet, n->gateway, m->internal };
+        struct net_nat_network nn = { m->name, br, n->subnet, n->gateway, m->internal, false };
         int r = mtu_of(jsonx_get(m->o, "Options"), &bc.mtu, err);
 
         net_ifname("berth-", m->id, br);
+        /* a bridge that is there was made, and its rules applied, by an earlier net_up (a
+         * reboot or a crash takes the bridge too): no nft run when nothing changed */
+        nn.lazy = r == 0 && net_link_exists(br, NULL) == 1;
         if (r == 0)
                 r = net_bridge_ensure(&bc, err);
         if (r == 0)

@@ -151,6 +151,9 @@ struct net_nat_network {
         struct net_prefix subnet; /* network address and length */
         uint32_t gateway;         /* the bridge's address (DNS is not DNATed away from it) */
         bool internal;            /* no masquerade, no forwarding in or out */
+        bool lazy;                /* the caller knows the table was applied for this network
+                                   * (its bridge was there): skip the apply when the recorded
+                                   * network is unchanged */
 };
 
 /* net_nat_network_set: record the network and apply. For a network that is not internal
@@ -160,7 +163,8 @@ struct net_nat_network {
  * must exist. */
 int net_nat_network_set(const struct net_nat *nat, const struct net_nat_network *n,
                         struct err *err);
-/* net_nat_network_unset: forget the network and apply; absent is success. */
+/* net_nat_network_unset: forget the network and apply; absent is success (and applies
+ * nothing). */
 int net_nat_network_unset(const struct net_nat *nat, const char *name, struct err *err);
 
 /* net_nat_ports_set: publish maps[0..n) (as parsed by net_port_parse) of owner (a container
@@ -171,7 +175,8 @@ int net_nat_network_unset(const struct net_nat *nat, const char *name, struct er
 int net_nat_ports_set(const struct net_nat *nat, const char *owner, uint32_t container_ip,
                       const struct net_port_map *maps, size_t n, struct net_port_map **ret,
                       size_t *ret_n, struct err *err);
-/* net_nat_ports_unset: unpublish everything of owner; absent is success. */
+/* net_nat_ports_unset: unpublish everything of owner; absent is success (and applies
+ * nothing). */
 int net_nat_ports_unset(const struct net_nat *nat, const char *owner, struct err *err);
 /* net_nat_ports_get: what owner publishes (for `container port`); *ret owned, n may be 0. */
 int net_nat_ports_get(const struct net_nat *nat, const char *owner, struct net_port_map **ret,
