@@ -128,6 +128,11 @@ connect_one(const struct cli_globals *g, const struct ctr *c, const char *networ
         int64_t pid;
         int r = check_mode(c, err);
 
+        if (r == 0 && strcmp(network, NETWORK_DEFAULT) == 0 && (o->ip || o->aliases))
+                r = err_setf(err, -EINVAL, o->ip ? "user specified IP address is supported on "
+                                                   "user defined networks only"
+                                                 : "network-scoped alias is supported only for "
+                                                   "containers in user defined networks");
         if (r == 0)
                 r = ctr_net_read(c, &rec, err);
         if (r < 0)

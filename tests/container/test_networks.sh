@@ -122,6 +122,7 @@ b network disconnect back lone || fail "disconnect lone"
 [ "$(get front -- http://lone/)" = lone ] || fail "lone lost front"
 expect_code 1 b network disconnect back lone
 expect_code 1 b network connect nosuch lone
+expect_code 1 b network connect --alias x bridge lone
 # disconnecting the first network moves the default route (and the ports) to the next
 web roam --network front -p 127.0.0.1::80
 b network connect back roam || fail "connect roam"
