@@ -16,6 +16,7 @@ b() { "$BERTH" --root "$T/root" "$@"; }
 cleanup() {
 	set +e
 	for id in $(b container ls -aq 2>/dev/null); do b container rm -f "$id" >/dev/null 2>&1; done
+	b network rm --predefined bridge >/dev/null 2>&1 # the default network, if made
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -29,7 +30,7 @@ tar -C "$T/rootfs" --numeric-owner -cf "$T/rootfs.tar" .
 b image import "$T/rootfs.tar" busybox >/dev/null
 
 i=0
-while [ $i -lt "$N" ]; do b container run -d busybox sleep 600 >/dev/null; i=$((i + 1)); done
+while [ $i -lt "$N" ]; do b container run -d --network none busybox sleep 600 >/dev/null; i=$((i + 1)); done
 tot_rss=0 tot_pss=0 tot_anon=0
 for st in "$T"/root/containers/*/state.json; do
 	pid=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$st")

@@ -27,14 +27,14 @@
 struct run_opts {
         int rm, detach, interactive, tty, init, privileged, readonly, no_health, nnp;
         int has_entrypoint, has_stop_timeout;
-        const char *name, *workdir, *user, *entrypoint, *hostname, *network, *restart;
+        const char *name, *workdir, *user, *entrypoint, *hostname, *restart;
         const char *stop_signal, *seccomp, *health_cmd;
         int64_t stop_timeout, memory, nano_cpus, pids, shm;
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
         char **sysctls, **ulimits;
         struct cmd_container_mounts mnt; /* --mount, --device, --group-add, --dns* */
-        struct cmd_container_net net; /* --network NAME, --ip, --network-alias, -p */
+        struct cmd_container_net net; /* --network, --ip, --network-alias, -p */
 };
 
 static void
@@ -56,6 +56,7 @@ opts_release(struct run_opts *o)
         strv_free(o->mnt.dns);
         strv_free(o->mnt.dns_search);
         strv_free(o->mnt.dns_options);
+        strv_free(o->net.networks);
         strv_free(o->net.aliases);
         strv_free(o->net.ports);
 }
@@ -269,12 +270,10 @@ parse_more(struct run_opts *o, int c, const char *a, struct err *err)
         case O_SECOPT: return parse_secopt(o, a, err);
         case O_RESTART: o->restart = a; return parse_restart(a, err);
         case O_NETWORK:
-                if (strncmp(a, "container:", 10) == 0 || strcmp(a, "bridge") == 0 ||
-                    strcmp(a, "default") == 0)
-                        return err_setf(err, -ENOTSUP, "--network '%s' is not available yet "
-                                        "(none, host and berth networks are)", a);
-                o->network = a;
-                o->net.network = strcmp(a, "none") && strcmp(a, "host") ? a : NULL;
+                if (strv_length(o->net.networks) >= CMD_CONTAINER_NETS_MAX)
+                        return err_setf(err, -E2BIG, "too many --network values (at most %d)",
+                                        CMD_CONTAINER_NETS_MAX);
+                strv_add(&o->net.networks, a);
                 return 0;
         case O_IP: o->net.ip = a; return 0;
         case O_ALIAS: strv_add(&o->net.aliases, a); return 0;
@@ -566,17 +565,19 @@ static int
 build_host(struct cli_globals *g, struct run_opts *o, json_object *cfg, struct err *err)
 {
         json_object *hc = json_object_new_object();
-        cleanup_free char *cwd = NULL;
+        cleanup_free char *cwd = NULL, *mode = NULL;
         int r;
 
         json_object_object_add(cfg, "HostConfig", hc);
+        r = cmd_container_net_mode(g, &o->net, &mode, err);
+        if (r < 0)
+                return r;
         json_object_object_add(hc, "AutoRemove", json_object_new_boolean(o->rm));
         json_object_object_add(hc, "Init", json_object_new_boolean(o->init));
         json_object_object_add(hc, "ReadonlyRootfs", json_object_new_boolean(o->readonly));
         json_object_object_add(hc, "Privileged", json_object_new_boolean(o->privileged));
         json_object_object_add(hc, "NoNewPrivileges", json_object_new_boolean(o->nnp));
-        json_object_object_add(hc, "NetworkMode",
-                               json_object_new_string(o->network ? o->network : "none"));
+        json_object_object_add(hc, "NetworkMode", json_object_new_string(mode));
         json_object_object_add(hc, "Memory", json_object_new_int64(o->memory));
         json_object_object_add(hc, "NanoCpus", json_object_new_int64(o->nano_cpus));
         json_object_object_add(hc, "PidsLimit", json_object_new_int64(o->pids));

@@ -249,6 +249,8 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         json_object *labels = json_object_object_get(c->config, "Labels");
         cleanup_sbuf struct sbuf lb = SBUF_INIT;
         cleanup_sbuf struct sbuf mounts = SBUF_INIT;
+        cleanup_free char *nets = cmd_container_networks_text(c);
+        cleanup_free char *ports = cmd_container_ports_text(c);
         char when[48], nvol[16];
 
         created_at(c, when);
@@ -267,9 +269,8 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         json_object_object_add(o, "LocalVolumes", json_object_new_string(nvol));
         json_object_object_add(o, "Mounts", json_object_new_string(mounts.len ? mounts.buf : ""));
         json_object_object_add(o, "Names", json_object_new_string(c->name));
-        json_object_object_add(o, "Networks", json_object_new_string(
-                jget(json_object_object_get(c->config, "HostConfig"), "NetworkMode")));
-        json_object_object_add(o, "Ports", json_object_new_string(""));
+        json_object_object_add(o, "Networks", json_object_new_string(nets));
+        json_object_object_add(o, "Ports", json_object_new_string(ports));
         json_object_object_add(o, "RunningFor", json_object_new_string(rf.buf ? rf.buf : ""));
         json_object_object_add(o, "Size", json_object_new_string("0B"));
         json_object_object_add(o, "State", json_object_new_string(status_of(c, st)));
@@ -307,7 +308,7 @@ ls_one(struct ls_opts *o, const struct ctr *c, json_object *st)
         strv_add(&o->cells, cmd);
         strv_add(&o->cells, created.buf);
         strv_add(&o->cells, status.buf);
-        strv_add(&o->cells, "");
+        strv_push(&o->cells, cmd_container_ports_text(c));
         strv_add(&o->cells, c->name);
 }
 
@@ -465,6 +466,7 @@ inspect_one(const struct ctr *c, json_object *st)
                                                     ? copy_key(c->config, "Mounts")
                                                     : json_object_new_array());
         json_object_object_add(o, "Config", inspect_config(c));
+        json_object_object_add(o, "NetworkSettings", cmd_container_net_settings(c));
         return o;
 }
 

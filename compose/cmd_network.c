@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/file.h>
 #include <sys/random.h>
 
 #include "base/alloc.h"
@@ -29,6 +31,7 @@
 #include "base/strv.h"
 #include "compose/cli.h"
 #include "compose/network_int.h"
+#include "engine/container.h"
 #include "engine/jsonx.h"
 #include "engine/report.h"
 #include "net/ipam.h"
@@ -38,6 +41,7 @@
 #define KV_MAX     256        /* --label / --opt entries */
 #define KV_LEN_MAX 4096       /* bytes of one entry */
 #define MTU_OPT    "com.docker.network.driver.mtu"
+#define DEFAULT_OPT "com.docker.network.bridge.default_bridge"
 
 struct net_meta {
         json_object *o; /* the record; the fields below borrow from it */
@@ -276,6 +280,15 @@ new_id(char out[65])
         sha256_hex(b, out);
 }
 
+/* is_default_bridge: the default network ("bridge"): no DNS responder, as docker0 has none. */
+static bool
+is_default_bridge(const struct net_meta *m)
+{
+        const char *v = jsonx_str(jsonx_get(m->o, "Options"), DEFAULT_OPT);
+
+        return v && strcmp(v, "true") == 0;
+}
+
 /* net_up: the bridge, its NAT and its DNS responder for a recorded network (idempotent). */
 static int
 net_up(const struct cli_globals *g, const struct network_paths *p, const struct net_meta *m,
@@ -284,17 +297,20 @@ net_up(const struct cli_globals *g, const struct network_paths *p, const struct 
         char br[NET_IFNAMSIZ];
         struct net_bridge_config bc = { br, { n->gateway, n->subnet.len }, 0 };
         struct net_nat nat = { p->nat_dir, p->table };
-        struct net_nat_network nn = { m->name, br, n->subnet, n->gateway, m->internal };
+        struct net_nat_network nn = { m->name, br, n->subnet, n->gateway, m->internal, false };
         int r = mtu_of(jsonx_get(m->o, "Options"), &bc.mtu, err);
 
         net_ifname("berth-", m->id, br);
+        /* a bridge that is there was made, and its rules applied, by an earlier net_up (a
+         * reboot or a crash takes the bridge too): no nft run when nothing changed */
+        nn.lazy = r == 0 && net_link_exists(br, NULL) == 1;
         if (r == 0)
                 r = net_bridge_ensure(&bc, err);
         if (r == 0)
                 r = fs_mkdir_p(p->nat_dir, 0700, err);
         if (r == 0)
                 r = net_nat_network_set(&nat, &nn, err);
-        if (r == 0)
+        if (r == 0 && !is_default_bridge(m))
                 r = network_dns_start(g, m->name, err);
         return r;
 }
@@ -414,45 +430,98 @@ create_record(const struct network_paths *p, const char *name, const struct crea
         return meta_write(p, m->o, err);
 }
 
-int
-network_create(const struct cli_globals *g, const char *name, const struct network_create_opts *o,
-               char **ret_id, struct err *err)
+/* create_named: network_create without the checks of the name. */
+static int
+create_named(const struct cli_globals *g, const struct network_paths *p, const char *name,
+             const struct network_create_opts *o, char **ret_id, struct err *err)
 {
-        struct network_paths p = { 0 };
         struct net_meta m = { 0 };
         struct ipam_network *n = NULL;
-        cleanup_free char *path = NULL;
+        cleanup_free char *path = xasprintf("%s/%s.json", p->meta_dir, name);
         int r = 0;
 
-        if (!name_valid(name))
-                r = err_setf(err, -EINVAL,
-                             "invalid network name '%s': want [a-zA-Z0-9]"
-                             "[a-zA-Z0-9_.-]*, at most %d characters",
-                             name, IPAM_NAME_MAX);
-        if (r == 0 && (!strcmp(name, "bridge") || !strcmp(name, "host") || !strcmp(name, "none")))
-                r = err_setf(err, -EPERM, "%s is a pre-defined network and cannot be created",
-                             name);
-        network_paths_init(g, &p);
-        path = xasprintf("%s/%s.json", p.meta_dir, name);
-        if (r == 0 && fs_exists(path))
+        if (fs_exists(path))
                 r = err_setf(err, -EEXIST, "network with name %s already exists", name);
         if (r == 0)
-                r = create_record(&p, name, o, &m, &n, err);
+                r = create_record(p, name, o, &m, &n, err);
         if (r == 0)
-                r = net_up(g, &p, &m, n, err);
+                r = net_up(g, p, &m, n, err);
         if (r < 0 && m.id) {
                 struct err ignore = { 0 };
 
-                net_down(g, &p, name, m.id, &ignore);
-        } else if (r < 0 && r != -EEXIST && name_valid(name)) {
+                net_down(g, p, name, m.id, &ignore);
+        } else if (r < 0 && r != -EEXIST) {
                 struct err ignore = { 0 };
 
-                ipam_network_remove(p.ipam_dir, name, false, &ignore);
+                ipam_network_remove(p->ipam_dir, name, false, &ignore);
         }
         if (r == 0 && ret_id)
                 *ret_id = xstrdup(m.id);
         ipam_network_free(n);
         meta_release(&m);
+        return r;
+}
+
+int
+network_create(const struct cli_globals *g, const char *name, const struct network_create_opts *o,
+               char **ret_id, struct err *err)
+{
+        struct network_paths p = { 0 };
+        int r;
+
+        if (!name_valid(name))
+                return err_setf(err, -EINVAL,
+                                "invalid network name '%s': want [a-zA-Z0-9]"
+                                "[a-zA-Z0-9_.-]*, at most %d characters",
+                                name, IPAM_NAME_MAX);
+        if (!strcmp(name, NETWORK_DEFAULT) || !strcmp(name, "host") || !strcmp(name, "none") ||
+            !strcmp(name, "default"))
+                return err_setf(err, -EPERM, "%s is a pre-defined network and cannot be created",
+                                name);
+        network_paths_init(g, &p);
+        r = create_named(g, &p, name, o, ret_id, err);
+        network_paths_release(&p);
+        return r;
+}
+
+/* default_create: the default network under the lock meta_dir/.default.lock (two first
+ * containers at once create it once). */
+static int
+default_create(const struct cli_globals *g, const struct network_paths *p, struct err *err)
+{
+        cleanup_free char *lock = xasprintf("%s/.default.lock", p->meta_dir);
+        cleanup_free char *path = xasprintf("%s/%s.json", p->meta_dir, NETWORK_DEFAULT);
+        struct network_create_opts o = { .options = json_object_new_object() };
+        cleanup_close int fd = -1;
+        int r = fs_mkdir_p(p->meta_dir, 0700, err);
+
+        if (r == 0 && (fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+                r = err_setf(err, -errno, "open '%s': %s", lock, strerror(errno));
+        if (r == 0 && flock(fd, LOCK_EX) < 0)
+                r = err_setf(err, -errno, "lock '%s': %s", lock, strerror(errno));
+        jsonx_add_str(o.options, DEFAULT_OPT, "true");
+        jsonx_add_str(o.options, "com.docker.network.bridge.enable_icc", "true");
+        jsonx_add_str(o.options, "com.docker.network.bridge.enable_ip_masquerade", "true");
+        jsonx_add_str(o.options, MTU_OPT, "1500");
+        if (r == 0 && fs_exists(path))
+                r = network_ensure(g, NETWORK_DEFAULT, err);
+        else if (r == 0)
+                r = create_named(g, p, NETWORK_DEFAULT, &o, NULL, err);
+        json_object_put(o.options);
+        return r;
+}
+
+int
+network_default_ensure(const struct cli_globals *g, struct err *err)
+{
+        struct network_paths p = { 0 };
+        cleanup_free char *path = NULL;
+        int r;
+
+        network_paths_init(g, &p);
+        path = xasprintf("%s/%s.json", p.meta_dir, NETWORK_DEFAULT);
+        r = fs_exists(path) ? network_ensure(g, NETWORK_DEFAULT, err)
+                            : default_create(g, &p, err);
         network_paths_release(&p);
         return r;
 }
@@ -659,8 +728,33 @@ ipam_json(const struct ipam_network *n)
         return ipam;
 }
 
+/* endpoint_fill: Name, EndpointID and MacAddress of owner's endpoint on n, from the
+ * container's record (the lease's first DNS name when the container is gone). */
+static void
+endpoint_fill(const struct cli_globals *g, const struct ipam_network *n,
+              const struct ipam_lease *l, json_object *e)
+{
+        struct ctr *c = NULL;
+        json_object *rec = NULL, *ep = NULL;
+        const char *name = l->names && l->names[0] ? l->names[0] : "";
+
+        if (ctr_open(g->root, g->run_root, l->owner, &c, &(struct err){ 0 }) == 0) {
+                name = c->name;
+                ctr_net_read(c, &rec, &(struct err){ 0 });
+                ep = rec ? ctr_net_endpoint(rec, n->name, NULL) : NULL;
+        }
+        jsonx_add_str(e, "Name", name);
+        jsonx_add_str(e, "EndpointID", ep && jsonx_str(ep, "HostIf") ? jsonx_str(ep, "HostIf")
+                                                                     : "");
+        jsonx_add_str(e, "MacAddress", ep && jsonx_str(ep, "MacAddress")
+                                               ? jsonx_str(ep, "MacAddress")
+                                               : "");
+        json_object_put(rec);
+        ctr_free(c);
+}
+
 static json_object *
-containers_json(const struct ipam_network *n)
+containers_json(const struct cli_globals *g, const struct ipam_network *n)
 {
         json_object *c = json_object_new_object();
 
@@ -671,9 +765,7 @@ containers_json(const struct ipam_network *n)
                 char s[NET_PFX_STRLEN];
 
                 net_prefix_format(&a, s);
-                jsonx_add_str(e, "Name", l->names && l->names[0] ? l->names[0] : "");
-                jsonx_add_str(e, "EndpointID", "");
-                jsonx_add_str(e, "MacAddress", "");
+                endpoint_fill(g, n, l, e);
                 jsonx_add_str(e, "IPv4Address", s);
                 jsonx_add_str(e, "IPv6Address", "");
                 json_object_object_add(c, l->owner, e);
@@ -688,7 +780,7 @@ copy_of(json_object *o)
 }
 
 static json_object *
-inspect_json(const struct net_meta *m, const struct ipam_network *n)
+inspect_json(const struct cli_globals *g, const struct net_meta *m, const struct ipam_network *n)
 {
         json_object *o = json_object_new_object(), *from = json_object_new_object();
 
@@ -705,7 +797,7 @@ inspect_json(const struct net_meta *m, const struct ipam_network *n)
         jsonx_add_str(from, "Network", "");
         json_object_object_add(o, "ConfigFrom", from);
         json_object_object_add(o, "ConfigOnly", json_object_new_boolean(false));
-        json_object_object_add(o, "Containers", containers_json(n));
+        json_object_object_add(o, "Containers", containers_json(g, n));
         json_object_object_add(o, "Options", copy_of(jsonx_get(m->o, "Options")));
         json_object_object_add(o, "Labels", copy_of(jsonx_get(m->o, "Labels")));
         return o;
@@ -713,7 +805,8 @@ inspect_json(const struct net_meta *m, const struct ipam_network *n)
 
 /* inspect_one: name's docker view; -ENOENT as docker says it. */
 static int
-inspect_one(const struct network_paths *p, const char *name, json_object **ret, struct err *err)
+inspect_one(const struct cli_globals *g, const struct network_paths *p, const char *name,
+            json_object **ret, struct err *err)
 {
         struct net_meta m;
         struct ipam_network *n = NULL;
@@ -727,7 +820,7 @@ inspect_one(const struct network_paths *p, const char *name, json_object **ret, 
         if (r == 0)
                 r = ipam_network_load(p->ipam_dir, name, &n, err);
         if (r == 0)
-                *ret = inspect_json(&m, n);
+                *ret = inspect_json(g, &m, n);
         ipam_network_free(n);
         meta_release(&m);
         return r;
@@ -788,7 +881,7 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
                 json_object *o = NULL;
 
                 /* a missing name does not stop the others (err keeps the first error) */
-                r = inspect_one(&p, argv[i], &o, err);
+                r = inspect_one(g, &p, argv[i], &o, err);
                 if (r < 0 && !first)
                         first = r;
                 if (r == 0)
@@ -800,17 +893,23 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
         return first ? first : r;
 }
 
-/* ---- rm, prune, connect ----------------------------------------------------------------- */
+/* ---- rm, prune ----------------------------------------------------------------- */
 
-/* rm_one: remove name; -ENOENT / -EBUSY as docker says them. */
+/* rm_one: remove name; -ENOENT / -EBUSY as docker says them. The default network goes only
+ * with predefined (the hidden `network rm --predefined bridge` of the test clean-ups). */
 static int
 rm_one(const struct cli_globals *g, const struct network_paths *p, const char *name,
-       struct err *err)
+       bool predefined, struct err *err)
 {
         struct net_meta m;
         struct err e = { 0 };
-        int r = meta_load(p, name, &m, &e);
+        int r;
 
+        if (!predefined && (!strcmp(name, NETWORK_DEFAULT) || !strcmp(name, "host") ||
+                            !strcmp(name, "none")))
+                return err_setf(err, -EPERM, "%s is a pre-defined network and cannot be removed",
+                                name);
+        r = meta_load(p, name, &m, &e);
         if (r < 0)
                 return err_setf(err, r, "%s", e.msg);
         r = net_down(g, p, name, m.id, &e);
@@ -825,7 +924,7 @@ network_remove(const struct cli_globals *g, const char *name, struct err *err)
         int r;
 
         network_paths_init(g, &p);
-        r = rm_one(g, &p, name, err);
+        r = rm_one(g, &p, name, false, err);
         network_paths_release(&p);
         return r;
 }
@@ -835,18 +934,22 @@ cmd_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
                 { "force", no_argument, NULL, 'f' },
+                { "predefined", no_argument, NULL, 'P' }, /* hidden: see rm_one */
                 { 0 },
         };
         struct network_paths p = { 0 };
-        bool force = false;
+        bool force = false, predefined = false;
         int c, first = 0;
 
         optind = 0;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
-                if (c != 'f')
+                if (c == 'P')
+                        predefined = true;
+                else if (c == 'f')
+                        force = true;
+                else
                         return err_setf(err, -EINVAL, "network rm: invalid flag");
-                force = true;
         }
         if (optind >= argc)
                 return err_setf(err, -EINVAL,
@@ -855,7 +958,7 @@ cmd_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
         network_paths_init(g, &p);
         /* docker goes on after a failure and exits 1; err keeps the first error */
         for (int i = optind; i < argc; i++) {
-                int r = rm_one(g, &p, argv[i], err);
+                int r = rm_one(g, &p, argv[i], predefined, err);
 
                 if (r == 0)
                         puts(argv[i]);
@@ -891,12 +994,12 @@ prune_all(const struct cli_globals *g, const struct network_paths *p, struct err
                 struct ipam_network *n = NULL;
                 struct err e = { 0 };
                 int k = ipam_network_load(p->ipam_dir, names[i], &n, &e);
-                bool used = k == 0 && n->n_leases > 0;
+                bool used = (k == 0 && n->n_leases > 0) || !strcmp(names[i], NETWORK_DEFAULT);
 
                 ipam_network_free(n);
                 if (used)
                         continue;
-                k = rm_one(g, p, names[i], &e);
+                k = rm_one(g, p, names[i], false, &e);
                 if (k == 0)
                         strv_add(&deleted, names[i]);
                 else if (k != -EBUSY && k != -ENOENT) /* joined or went meanwhile: fine */
@@ -944,15 +1047,6 @@ cmd_prune(struct cli_globals *g, int argc, char **argv, struct err *err)
         return r;
 }
 
-static int
-cmd_connect(struct cli_globals *g, int argc, char **argv, struct err *err)
-{
-        (void)g;
-        (void)argc;
-        return err_setf(err, -EOPNOTSUPP,
-                        "'network %s' is not available yet: it needs berth's containers", argv[0]);
-}
-
 /* ---- dispatch -------------------------------------------------------------------------- */
 
 static const struct {
@@ -960,9 +1054,9 @@ static const struct {
         int (*run)(struct cli_globals *g, int argc, char **argv, struct err *err);
         const char *summary;
 } subcommands[] = {
-        { "connect", NULL, cmd_connect, "Connect a container to a network" },
+        { "connect", NULL, cmd_network_connect, "Connect a container to a network" },
         { "create", NULL, cmd_create, "Create a network" },
-        { "disconnect", NULL, cmd_connect, "Disconnect a container from a network" },
+        { "disconnect", NULL, cmd_network_connect, "Disconnect a container from a network" },
         { "inspect", NULL, cmd_inspect, "Display detailed information on one or more networks" },
         { "ls", "list", cmd_ls, "List networks" },
         { "prune", NULL, cmd_prune, "Remove all unused networks" },

@@ -28,18 +28,36 @@ int cmd_container_create_ex(struct cli_globals *g, int argc, char **argv, json_o
 int cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int interactive,
                         struct err *err);
 
-/* cmd_container_net.c: what `container run` asks of a berth network. */
+/* cmd_container_net.c: what `container run` asks of networks. */
+#define CMD_CONTAINER_NETS_MAX 32 /* --network values (endpoints) per container */
 struct cmd_container_net {
-        const char *network; /* a berth network's name; NULL: none/host (no -p then) */
-        const char *ip;      /* --ip, or NULL */
-        char **aliases;      /* --network-alias */
-        char **ports;        /* -p/--publish */
+        char **networks; /* --network values in order: NAME, name=NAME[,alias=A][,ip=IP],
+                          * none, host, container:ID, bridge/default; NULL: the default */
+        const char *ip;  /* --ip (the first network's), or NULL */
+        char **aliases;  /* --network-alias (the first network's) */
+        char **ports;    /* -p/--publish */
 };
-/* cmd_container_net_join: repair the network, lease c's address (names: c's name and the
- * aliases), publish the ports and write c's network.json (engine/container.h); on failure
- * nothing of it is kept. The monitor attaches the veth; ctr_net_leave() undoes the rest. */
+/* cmd_container_net_mode: check cn as docker does (none/host/container:ID alone, no -p with
+ * container:ID, no aliases or --ip on the default bridge, ...) and give HostConfig's
+ * NetworkMode (owned): "bridge" without --network, the first network's name, "none",
+ * "host" or "container:<full id>". */
+int cmd_container_net_mode(const struct cli_globals *g, const struct cmd_container_net *cn,
+                           char **ret, struct err *err);
+/* cmd_container_net_join: repair c's networks (the default one is created on first use),
+ * lease c's address on each (DNS names: c's name and the endpoint's aliases, none on the
+ * default bridge), publish the ports to the first address and write c's network.json
+ * (engine/container.h); on failure nothing of it is kept. The monitor attaches the veths;
+ * ctr_net_leave() undoes the rest. Nothing to do for none/host/container:ID. */
 int cmd_container_net_join(const struct cli_globals *g, const struct ctr *c,
                            const struct cmd_container_net *cn, struct err *err);
+/* cmd_container_net_endpoint: ensure network (NETWORK_DEFAULT included), lease c's address
+ * on it (ip: a static one, or NULL) with c's name and aliases as DNS names, and return the
+ * endpoint object of network.json (owned). On failure no lease is kept. */
+int cmd_container_net_endpoint(const struct cli_globals *g, const struct ctr *c,
+                               const char *network, const char *ip, char *const *aliases,
+                               json_object **ret, struct err *err);
+/* cmd_container_net_record: a new network.json object for c (dirs, table; no endpoints). */
+json_object *cmd_container_net_record(const struct cli_globals *g);
 /* cmd_container_net_repair: before c starts again: repair its network (bridge, NAT, DNS
  * responder: a reboot or a crash may have taken them); no network.json is success. */
 int cmd_container_net_repair(const struct cli_globals *g, const struct ctr *c, struct err *err);
@@ -70,6 +88,11 @@ void cmd_container_human(struct sbuf *sb, int64_t ns);
 /* cmd_container_ports_text: docker ps's PORTS of c ("127.0.0.1:8080->80/tcp, …"; owned, ""
  * when none). */
 char *cmd_container_ports_text(const struct ctr *c);
+/* cmd_container_net_settings: docker's NetworkSettings of c (Networks, Ports, the legacy
+ * top-level fields of the default bridge); owned. */
+json_object *cmd_container_net_settings(const struct ctr *c);
+/* cmd_container_networks_text: docker ps's NETWORKS of c ("front,back"; owned). */
+char *cmd_container_networks_text(const struct ctr *c);
 /* cmd_container_alive: the monitor of c runs (its pid in state answers and the socket exists). */
 int cmd_container_alive(const struct ctr *c, json_object *state);
 /* cmd_container_parse_time: RFC 3339 (with optional fraction) -> unix ns; 0 when invalid. */

@@ -18,6 +18,7 @@
 #include "compose/cli.h"
 
 #define NETWORK_TABLE_MAX 32
+#define NETWORK_DEFAULT   "bridge" /* the default network (docker0's counterpart) */
 
 struct network_paths {
         char *meta_dir; /* ROOT/networks */
@@ -34,6 +35,13 @@ void network_paths_release(struct network_paths *p);
  * address), its NAT rules and its DNS responder, each repaired if a crash or a reboot took
  * it away (the "first use" start of the responder). -ENOENT: "network NAME not found". */
 int network_ensure(const struct cli_globals *g, const char *name, struct err *err);
+
+/* network_default_ensure: network_ensure of the default network "bridge", created on first
+ * use: a subnet from the pools (so never docker0's while docker0 exists), masquerade, and
+ * no DNS responder (docker's default bridge has no embedded DNS: its containers get the
+ * host's resolvers). `network rm bridge` is refused; the hidden `network rm --predefined
+ * bridge` removes it when no container uses it (what the test clean-ups call). */
+int network_default_ensure(const struct cli_globals *g, struct err *err);
 
 /* network_dns_start: make sure the network's responder runs: a live one (its PID file names
  * a `berth __dns` process of this root and network) is kept, otherwise one is started and
@@ -60,5 +68,8 @@ int network_remove(const struct cli_globals *g, const char *name, struct err *er
 /* network_labels: the labels of network name (owned object); -ENOENT when it does not exist. */
 int network_labels(const struct cli_globals *g, const char *name, json_object **ret,
                    struct err *err);
+/* cmd_network_connect: `network connect|disconnect` (argv[0] says which; cmd_network_connect.c). */
+int cmd_network_connect(struct cli_globals *g, int argc, char **argv, struct err *err);
+
 /* network_list: the names of every network of the root, sorted (owned strv, NULL: none). */
 int network_list(const struct cli_globals *g, char ***ret, struct err *err);

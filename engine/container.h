@@ -96,18 +96,41 @@ void ctr_image_release(struct ctr_image *img);
 /* ctr_image_unhold: drop holder's hold on its image (ignores a missing store). */
 void ctr_image_unhold(const char *root, const char *holder);
 
-/* ---- container_net.c: a container's endpoint on a berth network ----------------------- */
+/* ---- container_net.c: a container's endpoints on berth networks ----------------------- */
 
-/* <dir>/network.json, written by `container run --network NAME` once the address is leased:
- *   {"Network": NAME, "IPAddress": "a.b.c.d", "PrefixLen": N, "Gateway": "a.b.c.d",
- *    "Bridge": IFNAME, "HostIf": IFNAME, "IpamDir": DIR, "NatDir": DIR, "Table": NFT}
- * The monitor attaches the veth from it at every start; ctr_net_leave() undoes it all. */
+/* <dir>/network.json, written by `container run/create --network …` once the addresses are
+ * leased, changed by `network connect/disconnect`:
+ *   {"IpamDir": DIR, "NatDir": DIR, "Table": NFT, "PortsIP": "a.b.c.d",
+ *    "Endpoints": [{"Network": NAME, "NetworkID": ID, "IPAddress": "a.b.c.d", "PrefixLen": N,
+ *                   "Gateway": "a.b.c.d", "MacAddress": "02:42:…", "Bridge": IFNAME,
+ *                   "HostIf": IFNAME, "Aliases": [...], "Dns": true}, …]}
+ * Endpoints are in the order the container sees them: eth0, eth1, …; the default route goes
+ * via the first one's gateway, resolv.conf names the DNS responder of the first one with
+ * "Dns" (the default bridge has none),
+ * published ports are DNATed to PortsIP (the first endpoint's address when they were
+ * published). The monitor attaches the veths from it at every start; ctr_net_leave() undoes
+ * it all. */
 #define CTR_NET_FILE "network.json"
 
-/* ctr_net_read: the endpoint record of c; *ret NULL (and 0) when c has none. Owned. */
+/* ctr_net_read: the record of c in the list form above (an old single-endpoint record is
+ * converted); *ret NULL (and 0) when c has none. Owned. */
 int ctr_net_read(const struct ctr *c, json_object **ret, struct err *err);
-/* ctr_net_leave: delete c's veth, unpublish its ports, release its lease, forget the record.
- * Idempotent (also after a monitor killed with -9); no record is success. */
+/* ctr_net_endpoints: the "Endpoints" array of rec (borrowed; created empty when absent). */
+json_object *ctr_net_endpoints(json_object *rec);
+/* ctr_net_endpoint: the endpoint of rec on network (borrowed) and its index, or NULL. */
+json_object *ctr_net_endpoint(json_object *rec, const char *network, size_t *ret_idx);
+/* ctr_net_write: replace c's network.json with rec, atomically. */
+int ctr_net_write(const struct ctr *c, json_object *rec, struct err *err);
+/* ctr_net_endpoint_leave: delete the veth of ep and release its lease (not its ports, not
+ * the record). Absent pieces are success. */
+int ctr_net_endpoint_leave(const struct ctr *c, json_object *rec, json_object *ep,
+                           struct err *err);
+/* ctr_net_attach: the veth of ep (an endpoint of the record) into the netns at netns_path
+ * as ifname, with its address, and the default route via its gateway when route. */
+int ctr_net_attach(json_object *ep, const char *netns_path, const char *ifname, bool route,
+                   struct err *err);
+/* ctr_net_leave: delete c's veths, unpublish its ports, release its leases, forget the
+ * record. Idempotent (also after a monitor killed with -9); no record is success. */
 int ctr_net_leave(const struct ctr *c, struct err *err);
 
 /* ---- container_cp.c: `container cp` ------------------------------------------------------ */

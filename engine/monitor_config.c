@@ -1,13 +1,13 @@
 /* monitor_config: a container's config.json (container.c) as the runtime's struct rt_config.
  *
- * HostConfig keys read: Init, ReadonlyRootfs, NetworkMode (none|host), ExtraHosts, CapAdd,
- * CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges, Memory, NanoCpus,
- * PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"] (src a host path or a volume
- * name), Mounts (docker's API mounts; a volume's Source is its name), Tmpfs ["dst[:opts]"],
- * Ulimits [{"Name","Soft","Hard"}], Devices, GroupAdd, Dns, DnsSearch, DnsOptions. Volumes
- * are resolved here, at every start (engine/volume.h). A container on a berth network also has
- * network.json (engine/container.h): its veth is attached by the runtime's net_hook. The strings
- * stay owned by the json object and the pool.
+ * HostConfig keys read: Init, ReadonlyRootfs, NetworkMode (none|host|container:ID),
+ * ExtraHosts, CapAdd, CapDrop, Privileged, Seccomp (null|"unconfined"|file), NoNewPrivileges,
+ * Memory, NanoCpus, PidsLimit, ShmSize, Sysctls ["k=v"], Binds ["src:dst[:opts]"] (src a host
+ * path or a volume name), Mounts (docker's API mounts; a volume's Source is its name), Tmpfs
+ * ["dst[:opts]"], Ulimits [{"Name","Soft","Hard"}], Devices, GroupAdd, Dns, DnsSearch,
+ * DnsOptions. Volumes are resolved here, at every start (engine/volume.h). A container on
+ * berth networks also has network.json (engine/container.h): its veths are attached by the
+ * runtime's net_hook. The strings stay owned by the json object and the pool.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strv.h"
 #include "engine/jsonx.h"
 #include "engine/monitor_int.h"
@@ -339,76 +340,130 @@ set_host(struct mon_cfg *m, json_object *hc)
         m->rt.sysctls = m->sysctls;
 }
 
-/* net_hook: the container's eth0 on the network's bridge (runs before the command does). */
+/* net_hook: the container's eth0, eth1, … on their networks' bridges, in the record's order,
+ * the default route via the first (runs before the command does). */
 static int
 net_hook(void *ctx, pid_t pid, struct err *err)
 {
         struct mon_cfg *m = ctx;
+        json_object *eps = ctr_net_endpoints(m->net);
         char ns[64];
-        struct net_endpoint_config ec = { 0 };
-        uint32_t ip = 0, gw = 0;
-        int64_t len = jsonx_int(m->net, "PrefixLen", 0);
-        const char *ips = jsonx_str(m->net, "IPAddress"), *gws = jsonx_str(m->net, "Gateway");
-        int r;
+        int r = 0;
 
-        if (!ips || !gws || len < 1 || len > 32)
-                return err_setf(err, -EINVAL, "container network record is incomplete");
-        r = net_ip4_parse(ips, &ip, err);
-        if (r == 0)
-                r = net_ip4_parse(gws, &gw, err);
-        if (r < 0)
-                return r;
         snprintf(ns, sizeof(ns), "/proc/%d/ns/net", (int)pid);
-        ec.bridge = jsonx_str(m->net, "Bridge");
-        ec.host_ifname = jsonx_str(m->net, "HostIf");
-        ec.netns_path = ns;
-        ec.netns_fd = -1;
-        ec.ifname = "eth0";
-        ec.addr = (struct net_prefix){ ip, (uint8_t)len };
-        ec.gateway = gw;
-        if (!ec.bridge || !ec.host_ifname)
-                return err_setf(err, -EINVAL, "container network record is incomplete");
-        return net_endpoint_attach(&ec, err);
+        for (size_t i = 0; r == 0 && i < json_object_array_length(eps); i++) {
+                char ifname[16];
+
+                snprintf(ifname, sizeof(ifname), "eth%u", (unsigned)i);
+                r = ctr_net_attach(json_object_array_get_idx(eps, i), ns, ifname, i == 0, err);
+        }
+        return r;
 }
 
-/* set_net: a berth network from network.json: a new netns, its veth made by net_hook, the
- * container's address in /etc/hosts and the network's DNS responder in resolv.conf. */
-static int
-set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
+/* use_endpoints: /etc/hosts and resolv.conf for a container with the endpoints eps: name ->
+ * the first address, and the responder of the first network that has one (not the default
+ * bridge) before the --dns servers, as docker uses its embedded DNS as soon as a container is
+ * on a user-defined network. */
+static void
+use_endpoints(struct mon_cfg *m, const char *name, json_object *eps)
 {
-        const char *gw;
-        int r = ctr_net_read(c, &m->net, err);
+        json_object *first = json_object_array_get_idx(eps, 0);
+        const char *ip = jsonx_str(first, "IPAddress");
 
-        if (r < 0 || !m->net)
-                return r;
-        gw = jsonx_str(m->net, "Gateway");
-        m->rt.net = RT_NET_NONE;
-        m->rt.net_hook = net_hook;
-        m->rt.net_hook_ctx = m;
-        m->rt.ip = jsonx_str(m->net, "IPAddress");
-        if (m->rt.ip && c->name && *c->name) {
-                /* /etc/hosts also carries the container's own name */
-                cleanup_free char *h = xasprintf("%s:%s", c->name, m->rt.ip);
+        m->rt.ip = ip;
+        if (ip && name && *name) {
+                cleanup_free char *h = xasprintf("%s:%s", name, ip);
                 strv_add(&m->hosts, h);
                 m->rt.extra_hosts = m->hosts;
         }
-        if (gw) {
-                /* the network's responder first: it answers container names */
+        for (size_t i = 0; i < json_object_array_length(eps); i++) {
+                json_object *ep = json_object_array_get_idx(eps, i);
+                const char *gw = jsonx_str(ep, "Gateway");
                 char **dns = NULL;
+
+                if (!gw || !jsonx_bool(ep, "Dns"))
+                        continue;
                 strv_add(&dns, gw);
                 strv_foreach(d, m->dns)
                         strv_add(&dns, d);
                 strv_free(m->dns);
                 m->dns = dns;
                 m->rt.dns = m->dns;
+                return;
         }
+}
+
+/* set_net: berth networks from network.json: a new netns, its veths made by net_hook, the
+ * container's first address in /etc/hosts and a network's DNS responder in resolv.conf. */
+static int
+set_net(struct mon_cfg *m, const struct ctr *c, struct err *err)
+{
+        json_object *eps;
+        int r = ctr_net_read(c, &m->net, err);
+
+        if (r < 0 || !m->net)
+                return r;
+        eps = ctr_net_endpoints(m->net);
+        m->rt.net = RT_NET_NONE;
+        m->rt.net_hook = net_hook;
+        m->rt.net_hook_ctx = m;
+        if (json_object_array_length(eps) > 0)
+                use_endpoints(m, c->name, eps);
         return 0;
+}
+
+/* peer_join: the netns of running peer, and its first endpoint for /etc/hosts and
+ * resolv.conf (its name, as docker shares the joined container's hosts file). */
+static int
+peer_join(struct mon_cfg *m, const struct ctr *peer, struct err *err)
+{
+        json_object *st = NULL, *eps;
+        int64_t pid = 0;
+        int r = ctr_state_read(peer, &st, err);
+
+        if (r == 0)
+                pid = jsonx_bool(st, "Running") ? jsonx_int(st, "Pid", 0) : 0;
+        json_object_put(st);
+        if (r == 0 && pid <= 0)
+                r = err_setf(err, -EINVAL, "cannot join network of a non running container: %s",
+                             peer->name ? peer->name : peer->id);
+        if (r == 0)
+                r = ctr_net_read(peer, &m->net, err);
+        if (r < 0)
+                return r;
+        m->rt.net = RT_NET_NETNS;
+        m->peer_ns = xasprintf("/proc/%lld/ns/net", (long long)pid);
+        m->rt.netns_path = m->peer_ns;
+        eps = m->net ? ctr_net_endpoints(m->net) : NULL;
+        if (eps && json_object_array_length(eps) > 0)
+                use_endpoints(m, peer->name, eps);
+        return 0;
+}
+
+/* set_peer: --network container:ID: join the netns of that (running) container, and resolve
+ * as it does (its first network's responder, its name in /etc/hosts). */
+static int
+set_peer(struct mon_cfg *m, const struct ctr *c, const char *id, struct err *err)
+{
+        cleanup_free char *parent = path_dirname(c->dir), *rparent = path_dirname(c->run_dir);
+        cleanup_free char *root = path_dirname(parent), *run_root = path_dirname(rparent);
+        struct ctr *peer = NULL;
+        int r;
+
+        if (strlen(id) != CTR_ID_LEN || strspn(id, "0123456789abcdef") != CTR_ID_LEN)
+                return err_setf(err, -EINVAL, "invalid network mode 'container:%s'", id);
+        r = ctr_open(root, run_root, id, &peer, err);
+        if (r == 0)
+                r = peer_join(m, peer, err);
+        ctr_free(peer);
+        return r;
 }
 
 int
 mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct err *err)
 {
         json_object *hc = get(c->config, "HostConfig");
+        const char *net = mon_str(hc, "NetworkMode");
         int r;
 
         memset(m, 0, sizeof(*m));
@@ -430,7 +485,9 @@ mon_cfg_build(struct mon_cfg *m, const struct ctr *c, const char *root, struct e
                 r = add_ulimits(m, hc, err);
         m->rt.ulimits = m->ulimits;
         m->rt.n_ulimits = m->n_ulimits;
-        if (r == 0)
+        if (r == 0 && net && strncmp(net, "container:", 10) == 0)
+                r = set_peer(m, c, net + 10, err);
+        else if (r == 0)
                 r = set_net(m, c, err);
         return r;
 }
@@ -451,6 +508,7 @@ mon_cfg_release(struct mon_cfg *m)
         strv_free(m->dns_options);
         free(m->devices);
         json_object_put(m->net);
+        free(m->peer_ns);
         for (size_t i = 0; i < m->n_pool; i++)
                 strv_free(m->pool[i]);
         free(m->pool);

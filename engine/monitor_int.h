@@ -22,7 +22,9 @@ struct mon_cfg {
         struct rt_ulimit *ulimits;
         size_t n_ulimits;
         char *upper, *work, *cache;
-        json_object *net; /* network.json (engine/container.h), or NULL */
+        json_object *net; /* network.json (engine/container.h), or NULL; for container:ID
+                           * the other container's */
+        char *peer_ns;    /* container:ID: /proc/PID/ns/net of the other container */
         char **dns;       /* the network's DNS responder (its gateway), then --dns */
         char **group_add, **dns_search, **dns_options;
         struct rt_device *devices;

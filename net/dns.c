@@ -50,6 +50,13 @@ struct net_dns_table {
         size_t total;  /* name/address pairs */
         struct client_up *clients;
         size_t n_clients;
+        struct scope *scopes; /* names only some clients see (their other networks) */
+        size_t n_scopes;
+};
+
+struct scope {
+        uint32_t client;
+        struct net_dns_table *t;
 };
 
 struct net_dns_table *
@@ -70,6 +77,9 @@ net_dns_table_free(struct net_dns_table *t)
         free(t->e);
         free(t->slots);
         free(t->clients);
+        for (size_t i = 0; i < t->n_scopes; i++)
+                net_dns_table_free(t->scopes[i].t);
+        free(t->scopes);
         free(t);
         return NULL;
 }
@@ -234,6 +244,69 @@ lease_upstreams(struct net_dns_table *t, const struct ipam_lease *l)
                 net_dns_table_set_upstreams(t, l->ip, up, n);
 }
 
+const struct net_dns_table *
+net_dns_table_scoped(const struct net_dns_table *t, uint32_t client)
+{
+        for (size_t i = 0; t && i < t->n_scopes; i++)
+                if (t->scopes[i].client == client)
+                        return t->scopes[i].t;
+        return NULL;
+}
+
+/* scope_of: client's own table in t (created empty). */
+static struct net_dns_table *
+scope_of(struct net_dns_table *t, uint32_t client)
+{
+        struct net_dns_table *s = (struct net_dns_table *)net_dns_table_scoped(t, client);
+
+        if (s)
+                return s;
+        t->scopes = xreallocarray(t->scopes, t->n_scopes + 1, sizeof(*t->scopes));
+        t->scopes[t->n_scopes++] = (struct scope){ client, net_dns_table_new() };
+        return t->scopes[t->n_scopes - 1].t;
+}
+
+/* add_other: for each endpoint of own whose owner is also on other, other's names into that
+ * endpoint's scope. */
+static void
+add_other(struct net_dns_table *t, const struct ipam_network *own,
+          const struct ipam_network *other)
+{
+        for (size_t i = 0; i < own->n_leases; i++) {
+                struct net_dns_table *s = NULL;
+
+                if (!ipam_lease_find(other, own->leases[i].owner))
+                        continue;
+                s = scope_of(t, own->leases[i].ip);
+                for (size_t j = 0; j < other->n_leases; j++)
+                        strv_foreach(name, other->leases[j].names)
+                                net_dns_table_add(s, name, other->leases[j].ip);
+        }
+}
+
+/* load_others: the scopes from the other networks of the record's directory. */
+static void
+load_others(struct net_dns_table *t, const char *ipam_record, const struct ipam_network *own)
+{
+        cleanup_free char *dir = xstrdup(ipam_record);
+        cleanup_strv char **names = NULL;
+        char *slash = strrchr(dir, '/');
+
+        if (!slash || own->n_leases == 0)
+                return;
+        *slash = '\0';
+        if (ipam_network_list(dir, &names, NULL) < 0)
+                return;
+        strv_foreach(name, names) {
+                struct ipam_network *o = NULL;
+
+                if (strcmp(name, own->name) == 0 || ipam_network_load(dir, name, &o, NULL) < 0)
+                        continue;
+                add_other(t, own, o);
+                ipam_network_free(o);
+        }
+}
+
 int
 net_dns_table_load(const char *ipam_record, struct net_dns_table **ret, struct err *err)
 {
@@ -250,6 +323,7 @@ net_dns_table_load(const char *ipam_record, struct net_dns_table **ret, struct e
                         net_dns_table_add(t, name, n->leases[i].ip);
                 lease_upstreams(t, &n->leases[i]);
         }
+        load_others(t, ipam_record, n);
         ipam_network_free(n);
         *ret = t;
         return 0;

@@ -60,8 +60,13 @@ int net_dns_table_set_upstreams(struct net_dns_table *t, uint32_t client,
 size_t net_dns_table_upstreams(const struct net_dns_table *t, uint32_t client,
                                const struct sockaddr_in **ret);
 /* net_dns_table_load: the table of a network's IPAM record (net/ipam.h): every lease's
- * names, and its dns servers as that client's upstreams. */
+ * names, and its dns servers as that client's upstreams. A container on several networks
+ * resolves the names of all of them through its first network's responder (as with docker's
+ * embedded DNS): for each lease whose owner also has a lease on another network of the
+ * record's directory, that network's names are added to the lease address's scope. */
 int net_dns_table_load(const char *ipam_record, struct net_dns_table **ret, struct err *err);
+/* net_dns_table_scoped: the names only client sees (its other networks), or NULL. */
+const struct net_dns_table *net_dns_table_scoped(const struct net_dns_table *t, uint32_t client);
 /* net_dns_table_lookup: the addresses of name (in insertion order), or 0 if unknown. */
 size_t net_dns_table_lookup(const struct net_dns_table *t, const char *name,
                             const uint32_t **ret);

@@ -4,8 +4,10 @@
  * pending slot; a response is accepted only from the upstream the query went to and with
  * that id (RFC 5452's basic defences), then sent back with the client's own id. An upstream
  * that stays silent for timeout_ms is replaced by the next one; after the last, SERVFAIL.
- * The name table is re-read when its file changes (checked at every query: a stat(2), so a
- * container that was just started resolves at once).
+ * The name table is re-read when its file or its directory changes (checked at every query:
+ * two stat(2)s, so a container that was just started, or connected to another network of a
+ * client, resolves at once). Names a client sees through its other networks are answered
+ * from its scope (net_dns_table_scoped) when the network's own table has no answer.
  */
 #include "net/dns.h"
 
@@ -44,6 +46,7 @@ struct server {
         struct net_dns_table *owned; /* the reloaded table */
         const struct net_dns_table *table;
         struct stat seen;
+        struct timespec seen_dir; /* the directory's mtime: another network changed */
         unsigned rotate;
         unsigned timeout_ms;
         struct pending *pend; /* PENDING_MAX slots */
@@ -86,17 +89,35 @@ net_dns_listen(uint32_t addr, uint16_t port, int *ret_fd, struct err *err)
         return 0;
 }
 
+/* dir_mtime: the mtime of the directory of path (the other networks' records). */
+static struct timespec
+dir_mtime(const char *path)
+{
+        cleanup_free char *dir = xstrdup(path);
+        char *slash = strrchr(dir, '/');
+        struct stat st = { 0 };
+
+        if (slash)
+                *slash = '\0';
+        if (!slash || stat(dir, &st) < 0)
+                return (struct timespec){ 0 };
+        return st.st_mtim;
+}
+
 static void
 maybe_reload(struct server *s)
 {
         struct net_dns_table *t = NULL;
+        struct timespec dt;
         struct stat st;
 
         if (!s->cfg->table_path || stat(s->cfg->table_path, &st) < 0)
                 return;
+        dt = dir_mtime(s->cfg->table_path);
         if (s->owned && st.st_ino == s->seen.st_ino && st.st_size == s->seen.st_size &&
             st.st_mtim.tv_sec == s->seen.st_mtim.tv_sec &&
-            st.st_mtim.tv_nsec == s->seen.st_mtim.tv_nsec)
+            st.st_mtim.tv_nsec == s->seen.st_mtim.tv_nsec &&
+            dt.tv_sec == s->seen_dir.tv_sec && dt.tv_nsec == s->seen_dir.tv_nsec)
                 return;
         if (net_dns_table_load(s->cfg->table_path, &t, NULL) < 0)
                 return; /* keep answering from the previous table */
@@ -104,6 +125,7 @@ maybe_reload(struct server *s)
         s->owned = t;
         s->table = t;
         s->seen = st;
+        s->seen_dir = dt;
 }
 
 static void
@@ -215,6 +237,9 @@ on_query(struct server *s)
         }
         maybe_reload(s);
         len = net_dns_answer(s->table, &q, s->buf, s->rotate++, s->out, sizeof(s->out));
+        if (len == 0) /* the names of the client's other networks */
+                len = net_dns_answer(net_dns_table_scoped(s->table, ntohl(from.sin_addr.s_addr)),
+                                     &q, s->buf, s->rotate, s->out, sizeof(s->out));
         if (len > 0)
                 reply(s, &from, s->out, (size_t)len);
         else if (len == 0)

@@ -154,6 +154,20 @@ write_json(const char *path, json_object *o, struct err *err)
         return fs_write_atomic(path, s, strlen(s), 0644, err);
 }
 
+/* same_json: whether the file at path already holds exactly what write_json would write. */
+static bool
+same_json(const char *path, json_object *o)
+{
+        const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+                                                                  JSON_C_TO_STRING_SPACED |
+                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
+        cleanup_free char *buf = NULL;
+        size_t len = 0;
+
+        return fs_read_capped(path, STATE_FILE_MAX, &buf, &len, NULL) == 0 &&
+               len == strlen(s) && memcmp(buf, s, len) == 0;
+}
+
 static int
 read_json(const char *path, json_object **ret, struct err *err)
 {
@@ -539,6 +553,8 @@ net_nat_network_set(const struct net_nat *nat, const struct net_nat_network *n, 
         json_object_object_add(o, "gateway", json_ip(n->gateway));
         json_object_object_add(o, "internal", json_object_new_boolean(n->internal));
         p = state_path(nat, "net", n->name);
+        if (n->lazy && same_json(p, o))
+                return 0; /* recorded as it is and, the caller knows, applied */
         r = write_json(p, o, err);
         return r < 0 ? r : apply_locked(nat, err);
 }
@@ -558,8 +574,11 @@ unset_file(const struct net_nat *nat, const char *kind, const char *id, struct e
         if (r < 0)
                 return r;
         p = state_path(nat, kind, id);
-        if (unlink(p) < 0 && errno != ENOENT)
+        if (unlink(p) < 0) {
+                if (errno == ENOENT)
+                        return 0; /* nothing recorded, nothing to take out of the table */
                 return err_setf(err, -errno, "remove '%s': %s", p, strerror(errno));
+        }
         return apply_locked(nat, err);
 }
 

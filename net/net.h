@@ -98,6 +98,9 @@ int net_endpoint_attach(const struct net_endpoint_config *cfg, struct err *err);
 /* net_endpoint_detach: delete the veth host_ifname (its peer goes with it); absent is
  * success; an interface of that name that is not a veth is refused with -EPERM. */
 int net_endpoint_detach(const char *host_ifname, struct err *err);
+/* net_netns_default_route: in the netns at netns_path, make the default route go via gateway
+ * (replacing one that exists) over whichever link reaches it (a network was disconnected). */
+int net_netns_default_route(const char *netns_path, uint32_t gateway, struct err *err);
 /* net_netns_lo_up: bring up "lo" in a netns (what --network none needs). */
 int net_netns_lo_up(const char *netns_path, int netns_fd, struct err *err);
 
@@ -148,6 +151,9 @@ struct net_nat_network {
         struct net_prefix subnet; /* network address and length */
         uint32_t gateway;         /* the bridge's address (DNS is not DNATed away from it) */
         bool internal;            /* no masquerade, no forwarding in or out */
+        bool lazy;                /* the caller knows the table was applied for this network
+                                   * (its bridge was there): skip the apply when the recorded
+                                   * network is unchanged */
 };
 
 /* net_nat_network_set: record the network and apply. For a network that is not internal
@@ -157,7 +163,8 @@ struct net_nat_network {
  * must exist. */
 int net_nat_network_set(const struct net_nat *nat, const struct net_nat_network *n,
                         struct err *err);
-/* net_nat_network_unset: forget the network and apply; absent is success. */
+/* net_nat_network_unset: forget the network and apply; absent is success (and applies
+ * nothing). */
 int net_nat_network_unset(const struct net_nat *nat, const char *name, struct err *err);
 
 /* net_nat_ports_set: publish maps[0..n) (as parsed by net_port_parse) of owner (a container
@@ -168,7 +175,8 @@ int net_nat_network_unset(const struct net_nat *nat, const char *name, struct er
 int net_nat_ports_set(const struct net_nat *nat, const char *owner, uint32_t container_ip,
                       const struct net_port_map *maps, size_t n, struct net_port_map **ret,
                       size_t *ret_n, struct err *err);
-/* net_nat_ports_unset: unpublish everything of owner; absent is success. */
+/* net_nat_ports_unset: unpublish everything of owner; absent is success (and applies
+ * nothing). */
 int net_nat_ports_unset(const struct net_nat *nat, const char *owner, struct err *err);
 /* net_nat_ports_get: what owner publishes (for `container port`); *ret owned, n may be 0. */
 int net_nat_ports_get(const struct net_nat *nat, const char *owner, struct net_port_map **ret,

@@ -183,7 +183,8 @@ default_route(struct nl_sock *nsk, int ifindex, uint32_t gateway, struct err *er
 
                 rtnl_route_nh_set_gateway(nh, g);
         }
-        rtnl_route_nh_set_ifindex(nh, ifindex);
+        if (ifindex > 0) /* else the kernel finds the link from the gateway's route */
+                rtnl_route_nh_set_ifindex(nh, ifindex);
         rtnl_route_add_nexthop(rt, nh); /* rt owns nh now */
         r = rtnl_route_add(nsk, rt, NLM_F_REPLACE);
         if (r < 0) {
@@ -235,4 +236,20 @@ net_netns_lo_up(const char *netns_path, int netns_fd, struct err *err)
         if (r < 0)
                 return r;
         return lo_up(nsk, err);
+}
+
+int
+net_netns_default_route(const char *netns_path, uint32_t gateway, struct err *err)
+{
+        cleanup_nlsock struct nl_sock *nsk = NULL;
+        cleanup_close int fd = open(netns_path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        int r;
+
+        if (fd < 0)
+                return err_setf(err, -errno, "open network namespace '%s': %s", netns_path,
+                                strerror(errno));
+        r = net_nl_ns_socket(fd, &nsk, err);
+        if (r < 0)
+                return r;
+        return default_route(nsk, 0, gateway, err);
 }

@@ -56,7 +56,8 @@ cleanup() {
 		"$BERTH" --root "$ROOT" container rm -f "$id" >/dev/null 2>&1
 	done
 	for n in $(ls "$ROOT/networks" 2>/dev/null | sed 's/\.json$//'); do
-		"$BERTH" --root "$ROOT" network rm "$n" >/dev/null 2>&1
+		# --predefined (hidden): also the default network "bridge"
+		"$BERTH" --root "$ROOT" network rm --predefined "$n" >/dev/null 2>&1
 	done
 	left=$(leftovers)
 	for id in $ids; do

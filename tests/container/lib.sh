@@ -1,7 +1,7 @@
 # Shared helpers for the container system tests (sourced, POSIX sh).
 #
 # $T is a private temp dir holding the berth --root; the EXIT trap removes every container
-# (rm -f), then checks that none of their processes, cgroups or mounts remain, then deletes
+# (rm -f) and the default network "bridge" (its bridge and nftables table), then checks that none of their processes, cgroups or mounts remain, then deletes
 # $T. `skip WHY` exits 77, `fail WHY` exits 1. `b ARGS` runs berth on the private root.
 
 set -eu
@@ -30,6 +30,12 @@ cleanup() {
 	set +e
 	if [ -d "$ROOT/containers" ]; then
 		for id in $(b container ls -aq 2>/dev/null); do b container rm -f "$id" >/dev/null 2>&1; done
+	fi
+	# the default network a container without --network created (hidden --predefined:
+	# `network rm bridge` is refused as docker refuses it)
+	if [ -f "$ROOT/networks/bridge.json" ]; then
+		b network rm --predefined bridge >/dev/null 2>&1 ||
+			{ echo "FAIL: could not remove the default network" >&2; [ $rc -eq 0 ] && rc=1; }
 	fi
 	left=$(leftovers)
 	if [ -n "$left" ]; then

@@ -66,7 +66,15 @@ ip link show dev "$BR" >/dev/null 2>&1 || fail "refused rm removed the bridge"
 ok "rm: unknown (exit 1, one line), in use refused and nothing removed"
 
 expect_fail "connect" berth network connect front c1
-grep -q "not available yet" <<<"$ERR" || fail "connect says: $ERR"
+grep -q "no such container: c1" <<<"$ERR" || fail "connect says: $ERR"
+expect_fail "disconnect" berth network disconnect front c1
+expect_fail "connect usage" berth network connect front
+expect_fail "rm bridge" berth network rm bridge
+[ "$ERR" = "berth: bridge is a pre-defined network and cannot be removed" ] || fail "rm bridge: $ERR"
+expect_fail "create bridge" berth network create bridge
+expect_fail "create default" berth network create default
+[ -f "$ROOT/networks/bridge.json" ] && fail "a refusal created the default network"
+ok "connect/disconnect of an unknown container, the pre-defined bridge refused"
 
 # prune removes only what nobody uses
 [ "$(berth network prune -f)" = "$(printf 'Deleted Networks:\nback')" ] || fail "prune output"

@@ -426,7 +426,7 @@ cmd_nat_net(int argc, char **argv)
         need(argc, 7, "nat-net DIR TABLE NAME BRIDGE SUBNET GW [--internal]");
         nat = (struct net_nat){argv[1], argv[2]};
         n = (struct net_nat_network){argv[3], argv[4], pfx_arg(argv[5]), ip_arg(argv[6]),
-                                     argc > 7 && strcmp(argv[7], "--internal") == 0};
+                                     argc > 7 && strcmp(argv[7], "--internal") == 0, false};
         check(net_nat_network_set(&nat, &n, &e), &e);
         return 0;
 }

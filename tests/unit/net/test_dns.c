@@ -3,11 +3,15 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/alloc.h"
 #include "net/dns.h"
+#include "net/ipam.h"
 
 static const uint8_t query_web_a[] = {
         0xbe, 0xef, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* header, RD */
@@ -197,6 +201,50 @@ test_dns__error_reply_echoes_the_question(void **state)
         assert_memory_equal(out + 12, query_web_a + 12, sizeof(query_web_a) - 12);
 }
 
+static uint32_t
+lease_names(const char *dir, const char *net, const char *owner, const char *name)
+{
+        char *names[] = { (char *)name, NULL };
+        struct ipam_lease_request req = { .owner = owner, .names = names };
+        uint32_t ip = 0;
+
+        assert_int_equal(ipam_lease(dir, net, &req, &ip, NULL), 0);
+        return ip;
+}
+
+/* A container on networks a and b resolves b's names through a's responder (its scope);
+ * a container on a alone does not. */
+static void
+test_dns__other_networks_resolve_in_the_client_scope(void **state)
+{
+        char dir[] = "/tmp/berth-dns-XXXXXX";
+        struct ipam_request ra = { .subnet = "10.91.0.0/24" }, rb = { .subnet = "10.92.0.0/24" };
+        struct net_dns_table *t = NULL;
+        const uint32_t *ips;
+        uint32_t both, alone, peer;
+        char *path, *cmd;
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        assert_int_equal(ipam_network_create(dir, "a", &ra, NULL, NULL), 0);
+        assert_int_equal(ipam_network_create(dir, "b", &rb, NULL, NULL), 0);
+        both = lease_names(dir, "a", "c1", "two");
+        lease_names(dir, "b", "c1", "two");
+        alone = lease_names(dir, "a", "c2", "lone");
+        peer = lease_names(dir, "b", "c3", "peer");
+        path = xasprintf("%s/a.json", dir);
+        assert_int_equal(net_dns_table_load(path, &t, NULL), 0);
+        assert_int_equal(net_dns_table_lookup(t, "peer", &ips), 0);
+        assert_int_equal(net_dns_table_lookup(net_dns_table_scoped(t, both), "peer", &ips), 1);
+        assert_int_equal(ips[0], peer);
+        assert_null(net_dns_table_scoped(t, alone));
+        net_dns_table_free(t);
+        free(path);
+        cmd = xasprintf("rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        free(cmd);
+}
+
 int
 main(void)
 {
@@ -210,6 +258,7 @@ main(void)
                 cmocka_unit_test(test_dns__long_replica_lists_are_cut_to_512_bytes),
                 cmocka_unit_test(test_dns__table_refuses_names_that_are_not_host_names),
                 cmocka_unit_test(test_dns__error_reply_echoes_the_question),
+                cmocka_unit_test(test_dns__other_networks_resolve_in_the_client_scope),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

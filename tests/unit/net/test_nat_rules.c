@@ -13,8 +13,8 @@
 #include "net/net.h"
 
 static struct net_nat_network nets[] = {
-        {"front", "berth-f", {0xac120000u, 16}, 0xac120001u, false},
-        {"back", "berth-b", {0xac130000u, 16}, 0xac130001u, true},
+        {"front", "berth-f", {0xac120000u, 16}, 0xac120001u, false, false},
+        {"back", "berth-b", {0xac130000u, 16}, 0xac130001u, true, false},
 };
 
 static struct net_port_map web_maps[] = {
