@@ -15,6 +15,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/sbuf.h"
 #include "base/strv.h"
 #include "compose/stack.h"
 #include "engine/jsonx.h"
@@ -406,43 +407,101 @@ network_name(const struct stack *s, const char *key)
         return name ? name : key;
 }
 
+/* network_mode: none, host, bridge, container:X, service:NAME (the first container of
+ * that service, which compose makes a dependency, so it runs by now). */
+static int
+add_network_mode(struct args *a, const struct node *n, const char *mode, struct err *err)
+{
+        if (strcmp(mode, "none") == 0 || strcmp(mode, "host") == 0 || strcmp(mode, "bridge") == 0 ||
+            strcmp(mode, "default") == 0) {
+                add(a, "--network", strcmp(mode, "default") == 0 ? "bridge" : mode);
+                return 0;
+        }
+        if (strncmp(mode, "container:", 10) == 0 && mode[10]) {
+                add(a, "--network", mode);
+                return 0;
+        }
+        if (strncmp(mode, "service:", 8) == 0 && mode[8]) {
+                ssize_t i = stack_service_find(a->s, mode + 8);
+                cleanup_free char *name = NULL;
+                if (i < 0)
+                        return node_errf(err, node_map_get(n, "network_mode"), -ENOENT,
+                                         "service %s: network_mode '%s': no such service",
+                                         a->svc->name, mode);
+                name = stack_ctr_name(a->s, &a->s->svcs[i], 1);
+                addf(a, "--network", "container:%s", name);
+                return 0;
+        }
+        return node_errf(err, node_map_get(n, "network_mode"), -ENOTSUP,
+                         "service %s: network_mode '%s' is not supported", a->svc->name, mode);
+}
+
+static long long
+priority_of(const struct node_entry *e)
+{
+        const char *p = e->val && e->val->kind == NODE_MAP ? node_map_str(e->val, "priority") : NULL;
+
+        return p ? strtoll(p, NULL, 10) : 0;
+}
+
+/* by_priority: compose attaches the highest priority first, then by name; the first
+ * network gives the default route and the published ports. */
+static int
+by_priority(const void *x, const void *y)
+{
+        const struct node_entry *a = *(const struct node_entry *const *)x;
+        const struct node_entry *b = *(const struct node_entry *const *)y;
+        long long pa = priority_of(a), pb = priority_of(b);
+
+        return pa != pb ? (pa < pb) - (pa > pb) : strcmp(a->key, b->key);
+}
+
+/* one_network: --network name=NET,alias=SVC[,alias=A…][,ip=IP] (docker's advanced form). */
+static int
+one_network(struct args *a, const struct node_entry *e, struct err *err)
+{
+        cleanup_sbuf struct sbuf sb = SBUF_INIT;
+        struct node *aliases = e->val && e->val->kind == NODE_MAP ? node_map_get(e->val, "aliases") : NULL;
+        const char *ip = e->val && e->val->kind == NODE_MAP ? node_map_str(e->val, "ipv4_address") : NULL;
+
+        sbuf_addf(&sb, "name=%s,alias=%s", network_name(a->s, e->key), a->svc->name);
+        if (aliases && aliases->kind == NODE_SEQ)
+                node_foreach_item(it, aliases)
+                        if (node_text(it))
+                                sbuf_addf(&sb, ",alias=%s", node_text(it));
+        if (ip)
+                sbuf_addf(&sb, ",ip=%s", ip);
+        /* the flag's value is comma-separated: a comma inside a name cannot be said in it */
+        if (aliases && aliases->kind == NODE_SEQ)
+                node_foreach_item(it, aliases)
+                        if (node_text(it) && strchr(node_text(it), ','))
+                                return node_errf(err, it, -EINVAL, "service %s: invalid network "
+                                                 "alias '%s'", a->svc->name, node_text(it));
+        add(a, "--network", sb.buf);
+        return 0;
+}
+
 static int
 add_network(struct args *a, const struct node *n, struct err *err)
 {
         const char *mode = node_map_str(n, "network_mode");
         struct node *nets = node_map_get(n, "networks");
-        struct node_entry *e;
+        cleanup_free const struct node_entry **order = NULL;
+        int r = 0;
 
-        if (mode && (strcmp(mode, "none") == 0 || strcmp(mode, "host") == 0)) {
-                add(a, "--network", mode);
-                return 0;
-        }
         if (mode)
-                return node_errf(err, node_map_get(n, "network_mode"), -ENOTSUP,
-                                 "service %s: network_mode '%s' is not available yet (none, host "
-                                 "and the project's networks are)", a->svc->name, mode);
+                return add_network_mode(a, n, mode, err);
         if (!nets || nets->kind != NODE_MAP || nets->n == 0) {
                 add(a, "--network", "none");
                 return 0;
         }
-        if (nets->n > 1)
-                return node_errf(err, nets, -ENOTSUP,
-                                 "service %s: more than one network per container is not "
-                                 "available yet", a->svc->name);
-        e = &nets->entries[0];
-        add(a, "--network", network_name(a->s, e->key));
-        add(a, "--network-alias", a->svc->name);
-        if (e->val && e->val->kind == NODE_MAP) {
-                struct node *aliases = node_map_get(e->val, "aliases");
-                const char *ip = node_map_str(e->val, "ipv4_address");
-                if (aliases && aliases->kind == NODE_SEQ)
-                        node_foreach_item(it, aliases)
-                                if (node_text(it))
-                                        add(a, "--network-alias", node_text(it));
-                if (ip)
-                        add(a, "--ip", ip);
-        }
-        return 0;
+        order = xcalloc(nets->n, sizeof(*order));
+        for (size_t i = 0; i < nets->n; i++)
+                order[i] = &nets->entries[i];
+        qsort(order, nets->n, sizeof(*order), by_priority);
+        for (size_t i = 0; i < nets->n && r == 0; i++)
+                r = one_network(a, order[i], err);
+        return r;
 }
 
 /* ---- volumes, secrets, configs ------------------------------------------------------------ */

@@ -207,8 +207,7 @@ test_stack_service__flags(void **state)
         free(bind);
         assert_int_equal(count_flag(argv, "-v"), 2);
         assert_pair(argv, "--tmpfs", "/scratch");
-        assert_pair(argv, "--network", "proj_default");
-        assert_pair(argv, "--network-alias", "svc");
+        assert_pair(argv, "--network", "name=proj_default,alias=svc");
         assert_int_equal(count_flag(argv, "--network"), 1);
         assert_pair(argv, "--stop-timeout", "90");
         assert_pair(argv, "--restart", "always");
@@ -368,7 +367,7 @@ test_stack_service__shell_healthcheck_and_no_command(void **state)
 }
 
 static void
-test_stack_service__network_mode_service_is_enotsup(void **state)
+test_stack_service__network_mode_service_joins_its_container(void **state)
 {
         static const char yaml[] =
                 "name: proj\n"
@@ -385,11 +384,11 @@ test_stack_service__network_mode_service_is_enotsup(void **state)
 
         (void)state;
         assert_int_equal(fx_open(&fx, yaml, &err), 0);
-        assert_int_equal(stack_service_args(fx.s, svc_of(&fx, "svc"), 1, NULL, &argv, &extra, &err),
-                         -ENOTSUP);
-        assert_non_null(strstr(err.msg, "network_mode 'service:x'"));
-        assert_null(argv);
-        assert_null(extra);
+        args_of(&fx, "svc", &argv, &extra);
+        assert_pair(argv, "--network", "container:proj-x-1");
+        assert_int_equal(count_flag(argv, "--network"), 1);
+        strv_free(argv);
+        json_object_put(extra);
         fx_release(&fx);
 }
 
@@ -425,14 +424,16 @@ test_stack_service__network_mode_host_and_none(void **state)
 }
 
 static void
-test_stack_service__two_networks_is_enotsup(void **state)
+test_stack_service__two_networks_in_priority_order(void **state)
 {
         static const char yaml[] =
                 "name: proj\n"
                 "services:\n"
                 "  svc:\n"
                 "    image: busybox\n"
-                "    networks: [front, back]\n"
+                "    networks:\n"
+                "      back: {}\n"
+                "      front: {priority: 10}\n"
                 "networks:\n"
                 "  front:\n"
                 "  back:\n";
@@ -443,9 +444,17 @@ test_stack_service__two_networks_is_enotsup(void **state)
 
         (void)state;
         assert_int_equal(fx_open(&fx, yaml, &err), 0);
-        assert_int_equal(stack_service_args(fx.s, svc_of(&fx, "svc"), 1, NULL, &argv, &extra, &err),
-                         -ENOTSUP);
-        assert_non_null(strstr(err.msg, "more than one network"));
+        args_of(&fx, "svc", &argv, &extra);
+        assert_int_equal(count_flag(argv, "--network"), 2);
+        /* the highest priority first: it gives the default route and the ports */
+        for (size_t i = 0; argv[i]; i++)
+                if (strcmp(argv[i], "--network") == 0) {
+                        assert_string_equal(argv[i + 1], "name=proj_front,alias=svc");
+                        break;
+                }
+        assert_pair(argv, "--network", "name=proj_back,alias=svc");
+        strv_free(argv);
+        json_object_put(extra);
         fx_release(&fx);
 }
 
@@ -475,10 +484,7 @@ test_stack_service__named_network_aliases_and_ip(void **state)
         (void)state;
         assert_int_equal(fx_open(&fx, yaml, &err), 0);
         args_of(&fx, "svc", &argv, &extra);
-        assert_pair(argv, "--network", "custom-net");
-        assert_pair(argv, "--network-alias", "svc");
-        assert_pair(argv, "--network-alias", "web");
-        assert_pair(argv, "--ip", "10.5.0.9");
+        assert_pair(argv, "--network", "name=custom-net,alias=svc,alias=web,ip=10.5.0.9");
         strv_free(argv);
         json_object_put(extra);
         fx_release(&fx);
@@ -891,9 +897,9 @@ main(void)
                 cmocka_unit_test(test_stack_service__compose_labels),
                 cmocka_unit_test(test_stack_service__healthcheck_and_command),
                 cmocka_unit_test(test_stack_service__shell_healthcheck_and_no_command),
-                cmocka_unit_test(test_stack_service__network_mode_service_is_enotsup),
+                cmocka_unit_test(test_stack_service__network_mode_service_joins_its_container),
                 cmocka_unit_test(test_stack_service__network_mode_host_and_none),
-                cmocka_unit_test(test_stack_service__two_networks_is_enotsup),
+                cmocka_unit_test(test_stack_service__two_networks_in_priority_order),
                 cmocka_unit_test(test_stack_service__named_network_aliases_and_ip),
                 cmocka_unit_test(test_stack_service__scalars_and_deploy),
                 cmocka_unit_test(test_stack_service__secret_and_config_files),
