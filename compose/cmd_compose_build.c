@@ -276,8 +276,9 @@ img_command(struct cli_globals *g, int argc, char **argv, int kind, struct err *
                 return first;
         }
         r = stack_open(g, argv + first, STACK_MODEL, &s, err);
-        if (r == 0 && progress_init(&pg, o.quiet ? "quiet" : g->progress, kind == 1 ? "Building" : kind == 2 ? "Pulling" : "Pushing", stderr) < 0)
-                r = err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
+        static const char *const titles[] = { "", "Building", "Pulling", "Pushing" };
+        if (r == 0)
+                r = progress_init(&pg, o.quiet ? "quiet" : g->progress, titles[kind], stderr, err);
         if (r < 0) {
                 strv_free(o.build_args);
                 stack_free(s);

@@ -218,8 +218,8 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
 
         if (first < 0)
                 return first;
-        if (progress_init(&pg, g->progress, "Running", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
+        if (progress_init(&pg, g->progress, "Running", stderr, err) < 0)
+                return err->code;
         r = open_stack(g, NULL, STACK_NAME_ONLY, &s, err);
         if (r < 0)
                 return r;
@@ -239,16 +239,49 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
         return r;
 }
 
-/* ---- stop, rm ------------------------------------------------------------------------------ */
+/* ---- stop, rm, start, restart ------------------------------------------------------------- */
+
+static int start_graph(struct stack *s, dag_fn fn, struct progress *pg, struct err *err);
+static int start_task(size_t i, void *ctx, int events, struct err *err);
+
+enum verb { V_STOP, V_RM, V_START, V_RESTART };
+
+/* on_stack: open the project, then stop (dependents first) and/or start (dependencies first)
+ * its selected services under a progress view. */
+static int
+on_stack(struct cli_globals *g, char **services, unsigned flags, enum verb v,
+         struct stop_ctx *x, struct err *err)
+{
+        static const char *const titles[] = { "Stopping", "Removing", "Running", "Restarting" };
+        struct stack *s = NULL;
+        struct progress pg;
+        int r = progress_init(&pg, g->progress, titles[v], stderr, err);
+
+        if (r == 0)
+                r = open_stack(g, services, flags, &s, err);
+        if (r < 0)
+                return r;
+        x->s = s;
+        if (v != V_START)
+                r = stop_graph(x, &pg, err);
+        if (r == 0 && v == V_RESTART)
+                r = stack_refresh(s, err);
+        if (r == 0 && (v == V_START || v == V_RESTART))
+                r = start_graph(s, start_task, &pg, err);
+        progress_end(&pg);
+        if (r == 0 && v == V_RM && !s->n_ctrs)
+                fprintf(stderr, "No stopped containers\n");
+        stack_free(s);
+        return r;
+}
+
 
 int
 cmd_compose_stop(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = { { "timeout", required_argument, NULL, 't' }, { 0 } };
-        struct stack *s = NULL;
-        struct progress pg;
         struct stop_ctx x = { .timeout = -1 };
-        int c, r;
+        int c;
 
         optind = 1;
         opterr = 0;
@@ -257,16 +290,7 @@ cmd_compose_stop(struct cli_globals *g, int argc, char **argv, struct err *err)
                         return err_is_set(err) ? err->code
                                                : err_setf(err, -EINVAL, "unknown flag '%s'",
                                                           argv[optind - 1]);
-        if (progress_init(&pg, g->progress, "Stopping", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
-        r = open_stack(g, argv + optind, STACK_NAME_ONLY, &s, err);
-        if (r < 0)
-                return r;
-        x.s = s;
-        r = stop_graph(&x, &pg, err);
-        progress_end(&pg);
-        stack_free(s);
-        return r;
+        return on_stack(g, argv + optind, STACK_NAME_ONLY, V_STOP, &x, err);
 }
 
 int
@@ -276,37 +300,20 @@ cmd_compose_rm(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "force", no_argument, NULL, 'f' }, { "stop", no_argument, NULL, 's' },
                 { "volumes", no_argument, NULL, 'v' }, { 0 },
         };
-        struct stack *s = NULL;
-        struct progress pg;
-        struct stop_ctx x = { .timeout = -1, .remove = true };
-        bool stop = false;
-        int c, r;
+        struct stop_ctx x = { .timeout = -1, .remove = true, .keep_running = true };
+        int c;
 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "+fsv", opts, NULL)) != -1) {
-                if (c == '?')
-                        return err_setf(err, -EINVAL, "unknown flag '%s'", argv[optind - 1]);
                 if (c == 's')
-                        stop = true;
+                        x.keep_running = false;
                 else if (c == 'v')
                         x.volumes = true;
                 else if (c != 'f')
                         return err_setf(err, -EINVAL, "unknown flag '%s'", argv[optind - 1]);
         }
-        if (progress_init(&pg, g->progress, "Removing", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
-        r = open_stack(g, argv + optind, 0, &s, err);
-        if (r < 0)
-                return r;
-        x.s = s;
-        x.keep_running = !stop;
-        r = stop_graph(&x, &pg, err);
-        progress_end(&pg);
-        if (r == 0 && !s->n_ctrs)
-                fprintf(stderr, "No stopped containers\n");
-        stack_free(s);
-        return r;
+        return on_stack(g, argv + optind, 0, V_RM, &x, err);
 }
 
 /* ---- start, restart ------------------------------------------------------------------------ */
@@ -358,21 +365,10 @@ no_flags(const char *cmd, int argc, char **argv, struct err *err)
 int
 cmd_compose_start(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
-        struct stack *s = NULL;
-        struct progress pg;
+        struct stop_ctx x = { .timeout = -1 };
         int r = no_flags("start", argc, argv, err);
 
-        if (r < 0)
-                return r;
-        if (progress_init(&pg, g->progress, "Running", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
-        r = open_stack(g, argv + 1, STACK_MODEL, &s, err);
-        if (r < 0)
-                return r;
-        r = start_graph(s, start_task, &pg, err);
-        progress_end(&pg);
-        stack_free(s);
-        return r;
+        return r < 0 ? r : on_stack(g, argv + 1, STACK_MODEL, V_START, &x, err);
 }
 
 int
@@ -382,10 +378,8 @@ cmd_compose_restart(struct cli_globals *g, int argc, char **argv, struct err *er
                 { "timeout", required_argument, NULL, 't' }, { "no-deps", no_argument, NULL, 'n' },
                 { 0 },
         };
-        struct stack *s = NULL;
-        struct progress pg;
         struct stop_ctx x = { .timeout = -1 };
-        int c, r;
+        int c;
 
         optind = 1;
         opterr = 0;
@@ -394,19 +388,7 @@ cmd_compose_restart(struct cli_globals *g, int argc, char **argv, struct err *er
                         return err_is_set(err) ? err->code
                                                : err_setf(err, -EINVAL, "unknown flag '%s'",
                                                           argv[optind - 1]);
-        if (progress_init(&pg, g->progress, "Restarting", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
-        r = open_stack(g, argv + optind, STACK_MODEL, &s, err);
-        x.s = s;
-        if (r == 0)
-                r = stop_graph(&x, &pg, err);
-        if (r == 0)
-                r = stack_refresh(s, err);
-        if (r == 0)
-                r = start_graph(s, start_task, &pg, err);
-        progress_end(&pg);
-        stack_free(s);
-        return r;
+        return on_stack(g, argv + optind, STACK_MODEL, V_RESTART, &x, err);
 }
 
 /* ---- kill, pause, unpause ------------------------------------------------------------------ */
@@ -419,8 +401,8 @@ request_all(struct cli_globals *g, int argc, char **argv, const char *verb, cons
         struct progress pg;
         int r, first = 0;
 
-        if (progress_init(&pg, g->progress, verb, stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
+        if (progress_init(&pg, g->progress, verb, stderr, err) < 0)
+                return err->code;
         r = open_stack(g, argv, 0, &s, err);
         if (r < 0)
                 return r;

@@ -210,9 +210,7 @@ cmd_compose_run(struct cli_globals *g, int argc, char **argv, struct err *err)
         ssize_t svc = -1;
         int first = run_parse(&o, argc, argv, err), r;
 
-        r = first < 0 ? first : progress_init(&pg, g->progress, "Running", stderr);
-        if (r == -EINVAL && !err_is_set(err))
-                err_setf(err, r, "invalid --progress '%s'", g->progress);
+        r = first < 0 ? first : progress_init(&pg, g->progress, "Running", stderr, err);
         char *only[] = { first >= 0 ? argv[first] : NULL, NULL };
         if (r == 0)
                 r = stack_open(g, only, STACK_MODEL | STACK_LOCK, &s, err);

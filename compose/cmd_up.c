@@ -412,8 +412,8 @@ up_run(struct cli_globals *g, struct up_opts *o, int argc, char **argv, struct e
 
         if (first < 0)
                 return first;
-        if (progress_init(&pg, g->progress, "Running", stderr) < 0)
-                return err_setf(err, -EINVAL, "invalid --progress '%s'", g->progress);
+        if (progress_init(&pg, g->progress, "Running", stderr, err) < 0)
+                return err->code;
         if (!o->detach) {
                 /* from here on, Ctrl-C means "stop the stack" (also while it starts) */
                 struct sigaction sa = { .sa_handler = on_interrupt };

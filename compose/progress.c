@@ -21,7 +21,8 @@ now_ms(void)
 }
 
 int
-progress_init(struct progress *p, const char *mode, const char *title, FILE *out)
+progress_init(struct progress *p, const char *mode, const char *title, FILE *out,
+              struct err *err)
 {
         *p = (struct progress){ .out = out, .title = title };
         if (!mode || strcmp(mode, "auto") == 0)
@@ -35,7 +36,8 @@ progress_init(struct progress *p, const char *mode, const char *title, FILE *out
         else if (strcmp(mode, "json") == 0)
                 p->mode = PROGRESS_JSON;
         else
-                return -EINVAL;
+                return err_setf(err, -EINVAL, "invalid --progress '%s': want auto, tty, plain, "
+                                "quiet or json", mode);
         return 0;
 }
 

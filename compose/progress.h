@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "base/err.h"
+
 enum progress_mode { PROGRESS_PLAIN, PROGRESS_TTY, PROGRESS_QUIET, PROGRESS_JSON };
 
 struct progress_item {
@@ -31,7 +33,8 @@ struct progress {
 
 /* progress_init: mode from --progress (NULL/"auto": tty when out is a terminal). -EINVAL
  * for an unknown mode. */
-int progress_init(struct progress *p, const char *mode, const char *title, FILE *out);
+int progress_init(struct progress *p, const char *mode, const char *title, FILE *out,
+                  struct err *err);
 /* progress_event: the resource id now has status (a "…ing" status is in progress; Error marks
  * it failed). */
 void progress_event(struct progress *p, const char *id, const char *status);
