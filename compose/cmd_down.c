@@ -91,18 +91,7 @@ on_event(size_t i, const char *text, void *ctx)
 static int
 stop_graph(struct stop_ctx *x, struct progress *pg, struct err *err)
 {
-        struct dag_task *fwd = NULL, *rev = NULL;
-        struct dag_run run = { .n = x->s->n_svcs, .fn = stop_task, .ctx = x,
-                               .on_event = on_event, .event_ctx = pg };
-        int r;
-
-        stack_tasks(x->s, &fwd);
-        dag_reverse(fwd, x->s->n_svcs, &rev);
-        run.tasks = rev;
-        r = dag_execute(&run, err);
-        dag_reverse_free(rev, x->s->n_svcs);
-        stack_tasks_free(fwd, x->s->n_svcs);
-        return r;
+        return stack_run_graph(x->s, true, stop_task, x, on_event, pg, err);
 }
 
 /* stop_rest: containers of no service in the file (orphans, or every container when only the
@@ -339,18 +328,10 @@ start_task(size_t i, void *ctx, int events, struct err *err)
 static int
 start_graph(struct stack *s, dag_fn fn, struct progress *pg, struct err *err)
 {
-        struct dag_task *tasks = NULL;
         struct stack_up_opts o = { .no_recreate = true };
         struct stack_up_ctx ctx = { .s = s, .o = &o };
-        struct dag_run run = { .n = s->n_svcs, .fn = fn, .ctx = &ctx, .on_event = on_event,
-                               .event_ctx = pg };
-        int r;
 
-        stack_tasks(s, &tasks);
-        run.tasks = tasks;
-        r = dag_execute(&run, err);
-        stack_tasks_free(tasks, s->n_svcs);
-        return r;
+        return stack_run_graph(s, false, fn, &ctx, on_event, pg, err);
 }
 
 static int

@@ -218,21 +218,11 @@ on_event(size_t i, const char *text, void *ctx)
 static int
 run_graph(struct stack *s, const struct stack_up_opts *uo, struct progress *pg, struct err *err)
 {
-        struct dag_task *tasks = NULL;
         cleanup_free bool *recreated = xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
         struct stack_up_ctx ctx = { .s = s, .o = uo, .recreated = recreated };
         struct event_ctx ev = { .pg = pg, .up = &ctx };
-        struct dag_run run = {
-                .n = s->n_svcs, .fn = stack_up_task, .ctx = &ctx, .on_event = on_event,
-                .event_ctx = &ev,
-        };
-        int r;
 
-        stack_tasks(s, &tasks);
-        run.tasks = tasks;
-        r = dag_execute(&run, err);
-        stack_tasks_free(tasks, s->n_svcs);
-        return r;
+        return stack_run_graph(s, false, stack_up_task, &ctx, on_event, &ev, err);
 }
 
 int

@@ -358,3 +358,22 @@ stack_ctr_name(const struct stack *s, const struct stack_service *svc, int numbe
                 return xstrdup(fixed);
         return xasprintf("%s-%s-%d", s->name, svc->name, number);
 }
+
+int
+stack_run_graph(const struct stack *s, bool reverse, dag_fn fn, void *ctx, dag_event_fn on_event,
+                void *event_ctx, struct err *err)
+{
+        struct dag_task *tasks = NULL, *rev = NULL;
+        struct dag_run run = { .n = s->n_svcs, .fn = fn, .ctx = ctx, .on_event = on_event,
+                               .event_ctx = event_ctx };
+        int r;
+
+        stack_tasks(s, &tasks);
+        if (reverse)
+                dag_reverse(tasks, s->n_svcs, &rev);
+        run.tasks = reverse ? rev : tasks;
+        r = dag_execute(&run, err);
+        dag_reverse_free(rev, s->n_svcs);
+        stack_tasks_free(tasks, s->n_svcs);
+        return r;
+}

@@ -109,6 +109,11 @@ struct stack_ctr **stack_ctrs_of(const struct stack *s, const char *svc);
 void stack_tasks(const struct stack *s, struct dag_task **ret);
 void stack_tasks_free(struct dag_task *t, size_t n);
 
+/* stack_run_graph: run fn for every service as a dag (stack_tasks; reverse: dependents
+ * first, for stopping), progress events to on_event. */
+int stack_run_graph(const struct stack *s, bool reverse, dag_fn fn, void *ctx,
+                    dag_event_fn on_event, void *event_ctx, struct err *err);
+
 /* stack_ctr_name: "<project>-<service>-<n>", or the service's container_name. Owned. */
 char *stack_ctr_name(const struct stack *s, const struct stack_service *svc, int number);
 
