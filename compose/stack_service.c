@@ -33,7 +33,7 @@ static const char *const warned[] = {
         "cpu_rt_runtime", "cpu_rt_period", "cpuset", "cpu_count", "cpu_percent",
         "mem_reservation", "memswap_limit", "mem_swappiness", "oom_kill_disable",
         "oom_score_adj", "links", "external_links", "isolation", "runtime", "gpus",
-        "device_cgroup_rules", "credential_spec", "post_start", "pre_stop", "stdin_open", "tty",
+        "device_cgroup_rules", "credential_spec", "post_start", "pre_stop",
         "volumes_from", "use_api_socket", "models", "provider", NULL,
 };
 
@@ -143,7 +143,7 @@ add_bools(struct args *a, const struct node *n, struct err *err)
 {
         static const struct { const char *key, *flag; } map[] = {
                 { "init", "--init" }, { "read_only", "--read-only" },
-                { "privileged", "--privileged" },
+                { "privileged", "--privileged" }, { "tty", "-t" }, { "stdin_open", "-i" },
         };
         for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
                 struct node *v = node_map_get(n, map[i].key);
@@ -699,6 +699,7 @@ known_key(const char *k)
                 "cap_add", "cap_drop", "security_opt", "tmpfs", "dns", "dns_search", "dns_opt",
                 "group_add", "environment", "labels", "sysctls", "ulimits", "extra_hosts",
                 "stop_grace_period", "deploy", "logging", "devices", "entrypoint", "command",
+                "tty", "stdin_open",
                 "healthcheck", "ports", "networks", "network_mode", "volumes", "secrets",
                 "configs", NULL,
         };

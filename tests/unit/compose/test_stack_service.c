@@ -606,7 +606,8 @@ test_stack_service__unsupported_key_warns(void **state)
                 "services:\n"
                 "  svc:\n"
                 "    image: busybox\n"
-                "    tty: true\n";
+                "    tty: true\n"
+                "    mac_address: 02:42:ac:11:65:43\n";
         struct fx fx;
         struct err err = { 0 };
         char **argv = NULL;
@@ -617,8 +618,9 @@ test_stack_service__unsupported_key_warns(void **state)
         assert_int_equal(fx_open(&fx, yaml, &err), 0);
         args_of(&fx, "svc", &argv, &extra);
         strv_foreach(w, fx.warnings)
-                found |= strstr(w, "service svc: 'tty' is not supported") != NULL;
+                found |= strstr(w, "service svc: 'mac_address' is not supported") != NULL;
         assert_true(found);
+        assert_int_equal(count_flag(argv, "-t"), 1); /* tty is translated */
         strv_free(argv);
         json_object_put(extra);
         fx_release(&fx);
