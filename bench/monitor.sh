@@ -3,8 +3,8 @@
 #
 # Starts N (default 10) detached `sleep` containers from a busybox image (Debian's
 # busybox-static) under a private --root, prints the monitors' mean RSS (anon + file + shmem),
-# anon part and PSS, and what each one's sealed in-memory copy of berth-monitor holds (the
-# file's size: memfd pages are shmem, only the touched ones count in RSS), then times 20
+# anon part and PSS, and how many sealed in-memory copies of the executable they run from and
+# their size (memfd pages are shmem: only the touched ones count in RSS), then times 20
 # `container run --rm --network none busybox true` and prints the median and the mean CPU
 # time (user + sys of the CLI, the monitor and the container). Needs root.
 # Removes everything it made, also when interrupted.
@@ -33,12 +33,14 @@ b image import "$T/rootfs.tar" busybox >/dev/null
 i=0
 while [ $i -lt "$N" ]; do b container run -d busybox sleep 600 >/dev/null; i=$((i + 1)); done
 tot_rss=0 tot_pss=0 tot_anon=0 exe=
+: >"$T/copies"
 for st in "$T"/root/containers/*/state.json; do
 	pid=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$st")
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
 	anon=$(awk '/^RssAnon/ {print $2}' "/proc/$pid/status")
 	pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
 	exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
+	stat -L -c %d:%i "/proc/$pid/exe" >>"$T/copies"
 	tot_rss=$((tot_rss + rss)) tot_anon=$((tot_anon + anon)) tot_pss=$((tot_pss + pss))
 done
 echo "monitor memory over $N containers (KiB, mean): RSS $((tot_rss / N)) (anon $((tot_anon / N)))" \
@@ -47,11 +49,13 @@ mon=$(dirname "$BERTH")/berth-monitor
 if [ "$exe" = berth-monitor ] && [ -f "$mon" ]; then
 	kind=dynamic
 	file -L "$mon" | grep -q 'statically linked' && kind=static
-	echo "monitor executable: berth-monitor ($kind), sealed copy per monitor $(($(stat -c %s "$mon") / 1024)) KiB"
+	size=$(stat -c %s "$mon")
+	echo "monitor executable: berth-monitor ($kind)"
 else
-	echo "monitor executable: $exe (the full berth binary), sealed copy per monitor" \
-		"$(($(stat -c %s "$BERTH") / 1024)) KiB"
+	size=$(stat -c %s "$BERTH")
+	echo "monitor executable: $exe (the full berth binary)"
 fi
+echo "sealed copies of it: $(sort -u "$T/copies" | wc -l) for $N monitors, $((size / 1024)) KiB each (shmem)"
 
 i=0
 : >"$T/times"

@@ -4,8 +4,9 @@
  * Starting a monitor: fork, setsid, stdio on /dev/null (stdin kept for -i), and for an
  * attached run our stdout/stderr as fds 3/4; fd 5 is a status pipe on which the monitor says
  * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then fexecve of
- * a sealed memfd copy of berth-monitor (made before the fork, so a missing or unreadable
- * berth-monitor is an error of the command), protected against CVE-2019-5736 from the start.
+ * a sealed memfd copy of berth-monitor (opened before the fork, so a missing or unreadable
+ * berth-monitor is an error of the command; shared with the newest running monitor when
+ * that one checks out, monitor_exe_open), protected against CVE-2019-5736 from the start.
  * With -t the monitor owns the container's pty and relays it; an attached CLI with -i puts
  * its terminal in raw mode and sends "resize ROWS COLS" to the monitor on SIGWINCH.
  *
@@ -175,7 +176,7 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         if (code == 0)
                 code = monitor_exe_path(&exe, err);
         if (code == 0)
-                code = rt_exe_sealed_copy(exe, &exe_fd, err);
+                code = monitor_exe_open(g->run_root, exe, &exe_fd, err);
         if (code < 0)
                 return code;
         root = path_abs(cwd, g->root);

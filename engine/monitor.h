@@ -48,6 +48,15 @@ int monitor_exe_path(char **ret_path, struct err *err);
 /* monitor_exe_path_in: the same next to the binary the symlink self points to (for tests). */
 int monitor_exe_path_in(const char *self, char **ret_path, struct err *err);
 
+/* monitor_exe_open: a sealed copy of berth-monitor (at path) to fexecve for a new monitor of
+ * the root whose runtime root is run_root: the one the newest running monitor executes when
+ * it checks out (sealed, same bytes; monitor_exe.c), else a fresh one (rt_exe_sealed_copy).
+ * *ret_fd owned, O_CLOEXEC. */
+int monitor_exe_open(const char *run_root, const char *path, int *ret_fd, struct err *err);
+/* monitor_exe_note: record this process (a monitor running from its sealed copy) as the one
+ * whose copy the next monitor of run_root may share. Best effort. */
+void monitor_exe_note(const char *run_root);
+
 /* monitor_request: send one request line to c's monitor and return its first reply line
  * (owned, without the newline). -ENOENT / -ECONNREFUSED when no monitor runs. */
 int monitor_request(const struct ctr *c, const char *line, char **ret_reply, struct err *err);

@@ -1,6 +1,6 @@
 # The per-container monitor and the per-network DNS responder run from the small executable
 # berth-monitor next to berth (engine/monitor.h), from a sealed in-memory copy of it
-# (CVE-2019-5736), map no libarchive, libcurl, libyaml (nor what they drag: libxml2, ICU,
+# (CVE-2019-5736; a new monitor shares the copy of the newest running one), map no libarchive, libcurl, libyaml (nor what they drag: libxml2, ICU,
 # libstdc++), and stay small: VmRSS under a generous 4 MiB (a functional bound, not a
 # benchmark; sanitizer builds are exempt). A berth without berth-monitor beside it refuses
 # to start a container with a clear error.
@@ -61,6 +61,15 @@ pid=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$ROOT"/containers/*/state.jso
 check_small monitor "$pid" yes
 tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--root $ROOT container __monitor --detached " ||
 	fail "monitor command line: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
+
+say "the next monitor shares the sealed copy (one copy's memory, not one per monitor)"
+b container run -d --name m2 --network none busybox sleep 1000 >/dev/null
+remember_id m2
+pid2=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$ROOT"/containers/*/state.json | grep -v "^$pid\$" | head -n 1)
+check_small "second monitor" "$pid2" yes
+[ "$(stat -L -c %d:%i "/proc/$pid/exe")" = "$(stat -L -c %d:%i "/proc/$pid2/exe")" ] ||
+	fail "the two monitors run from different copies"
+b container rm -f m2 >/dev/null
 b container stop -t 1 m >/dev/null
 [ "$(state_of m Status)" = exited ] || fail "stop through the monitor: $(state_of m Status)"
 
