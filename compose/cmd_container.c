@@ -53,10 +53,16 @@ monitor_child(int exe_fd, const char *root, const struct ctr *c, int attach, int
               int status_w)
 {
         int devnull = open("/dev/null", O_RDWR);
-        int hi = 100;
+        int hi = 100; /* parking fds hi..hi+3: above every fd still to be moved */
         const char *argv[] = { MONITOR_EXE, "--root", root, "container", "__monitor",
                                attach ? "--attach" : "--detached", c->id, NULL };
 
+        if (exe_fd >= hi)
+                hi = exe_fd + 1;
+        if (status_w >= hi)
+                hi = status_w + 1;
+        if (devnull >= hi)
+                hi = devnull + 1;
         setsid();
         /* move what becomes 3, 4, 5 out of the way first: they may be any of 0..5 now */
         if (dup3(exe_fd, hi + 3, O_CLOEXEC) < 0)
