@@ -6,10 +6,11 @@
  * Sharing the sealed copy: every monitor runs from a sealed memfd copy of berth-monitor
  * (CVE-2019-5736), and a copy is memory of its own (the whole file, in shmem). The newest
  * monitor of a root writes its PID to RUN_ROOT/monitor.pid; the CLI opens that process's
- * /proc/PID/exe and uses it for the next monitor when it is a memfd with all the seals and
- * byte for byte the berth-monitor file. The checks are on the opened file, not on the PID:
- * whatever process the PID names by then, a sealed file can never change again, so running
- * it is exactly as safe as running a fresh copy. Anything else makes a fresh copy.
+ * /proc/PID/exe and uses it for the next monitor when it has all the seals (only memfds can),
+ * is owned by us without set-id bits, and is byte for byte the berth-monitor file. The checks
+ * are on the opened file, not on the PID: whatever process the PID names by then, a sealed
+ * file can never change again, so running it is exactly as safe as running a fresh copy.
+ * Anything else makes a fresh copy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -102,6 +103,9 @@ shared_copy(const char *run_root, const char *path)
         src = fd < 0 ? -1 : open(path, O_RDONLY | O_CLOEXEC);
         if (src < 0 || fstat(fd, &a) < 0 || fstat(src, &b) < 0 || !S_ISREG(a.st_mode) ||
             a.st_size != b.st_size || b.st_size <= 0 || (uint64_t)b.st_size > EXE_MAX)
+                return -1;
+        /* ours (a memfd belongs to its creator) and no set-id bit that would change who runs */
+        if (a.st_uid != geteuid() || (a.st_mode & (S_ISUID | S_ISGID)))
                 return -1;
         seals = fcntl(fd, F_GET_SEALS);
         if (seals < 0 || (seals & SEALS) != SEALS)
