@@ -44,13 +44,13 @@ run_monitor(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = rt_exe_protect((char *const *)pargv, err);
         if (r < 0)
                 return r;
-        monitor_exe_note(g->run_root); /* the next monitor may share our sealed copy */
         attach = strcmp(argv[1], "--attach") == 0;
         if (chdir("/") < 0)
                 return err_setf(err, -errno, "chdir /: %s", strerror(errno));
         r = ctr_open(g->root, g->run_root, argv[2], &c, err);
         if (r < 0)
                 return r;
+        monitor_exe_note(g->run_root); /* the next monitor may share our sealed copy */
         r = monitor_run(g->root, c, attach,
                         json_object_get_boolean(json_object_object_get(c->config, "Interactive")),
                         err);
