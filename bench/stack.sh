@@ -76,10 +76,22 @@ run_series() { # NAME COUNT CMD...
                 "$(median <"$ups")" "$(median <"$downs")"
 }
 
+# berth's processes for this root: CLIs, and berth-monitor (container monitors, DNS responders)
+berth_pids() { pgrep -f "berth(-monitor)? --root $root( |$)"; }
+
 rss_kib() { # the summed RSS of berth's processes for this root
         local total=0 pid kb
-        for pid in $(pgrep -f "berth --root $root"); do
+        for pid in $(berth_pids); do
                 kb=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)
+                total=$((total + ${kb:-0}))
+        done
+        echo $total
+}
+
+pss_kib() { # the summed PSS (shared pages divided among their users) of the same processes
+        local total=0 pid kb
+        for pid in $(berth_pids); do
+                kb=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup" 2>/dev/null || echo 0)
                 total=$((total + ${kb:-0}))
         done
         echo $total
@@ -92,8 +104,8 @@ stack 10 "$tmp/s10"
 (cd "$tmp/s10" && "$berth" --root "$root" up -d >/dev/null 2>&1)
 sleep 1
 kib=$(rss_kib)
-printf '%-22s 10 idle containers: all berth processes %d KiB RSS (%d processes)\n' berth "$kib" \
-        "$(pgrep -fc "berth --root $root")"
+printf '%-22s 10 idle containers: all berth processes %d KiB RSS, %d KiB PSS (%d processes)\n' \
+        berth "$kib" "$(pss_kib)" "$(berth_pids | wc -l)"
 (cd "$tmp/s10" && "$berth" --root "$root" down -v -t 0 >/dev/null 2>&1)
 
 if docker info >/dev/null 2>&1 && docker compose version >/dev/null 2>&1; then

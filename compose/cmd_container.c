@@ -1,10 +1,12 @@
-/* cmd_container: `berth container …` (docker container's subcommands) and the hidden
- * `berth container __monitor [--attach] ID` that runs a container's monitor (monitor.h).
+/* cmd_container: `berth container …` (docker container's subcommands), and how the CLI
+ * starts a container's monitor, the small executable berth-monitor (engine/monitor.h).
  *
  * Starting a monitor: fork, setsid, stdio on /dev/null (stdin kept for -i), and for an
  * attached run our stdout/stderr as fds 3/4; fd 5 is a status pipe on which the monitor says
- * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then exec of
- * /proc/self/exe, which protects itself (rt_exe_protect) before creating the container.
+ * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then fexecve of
+ * a sealed memfd copy of berth-monitor (opened before the fork, so a missing or unreadable
+ * berth-monitor is an error of the command; shared with the newest running monitor when
+ * that one checks out, monitor_exe_open), protected against CVE-2019-5736 from the start.
  * With -t the monitor owns the container's pty and relays it; an attached CLI with -i puts
  * its terminal in raw mode and sends "resize ROWS COLS" to the monitor on SIGWINCH.
  *
@@ -32,6 +34,8 @@
 #include "engine/monitor.h"
 #include "engine/runtime.h"
 
+extern char **environ;
+
 /* The signal an attached run got, to forward to the container. The one mutable global
  * outside main.c: a signal handler has no other way to say what it saw. */
 static volatile sig_atomic_t g_signal;
@@ -42,16 +46,27 @@ on_signal(int sig)
         g_signal = sig;
 }
 
+/* monitor_child: in the grandchild after fork: stdio and fds 3-5 as monitor.h says, then
+ * fexecve of exe_fd, the sealed copy of berth-monitor. No allocation (async-signal-safe). */
 static void
-monitor_child(const char *root, const struct ctr *c, int attach, int interactive, int status_w)
+monitor_child(int exe_fd, const char *root, const struct ctr *c, int attach, int interactive,
+              int status_w)
 {
         int devnull = open("/dev/null", O_RDWR);
-        int hi = 100;
-        const char *argv[] = { "berth", "--root", root, "container", "__monitor",
+        int hi = 100; /* parking fds hi..hi+3: above every fd still to be moved */
+        const char *argv[] = { MONITOR_EXE, "--root", root, "container", "__monitor",
                                attach ? "--attach" : "--detached", c->id, NULL };
 
+        if (exe_fd >= hi)
+                hi = exe_fd + 1;
+        if (status_w >= hi)
+                hi = status_w + 1;
+        if (devnull >= hi)
+                hi = devnull + 1;
         setsid();
         /* move what becomes 3, 4, 5 out of the way first: they may be any of 0..5 now */
+        if (dup3(exe_fd, hi + 3, O_CLOEXEC) < 0)
+                _exit(125);
         if (attach) {
                 dup2(1, hi);
                 dup2(2, hi + 1);
@@ -66,14 +81,15 @@ monitor_child(const char *root, const struct ctr *c, int attach, int interactive
                 dup2(hi + 1, MONITOR_FD_ATTACH_ERR);
         }
         dup2(hi + 2, MONITOR_FD_STATUS);
-        close_range(MONITOR_FD_STATUS + 1, ~0U, 0);
+        /* the rest closes at the exec; the copy of the executable must stay open until then */
+        close_range(MONITOR_FD_STATUS + 1, ~0U, CLOSE_RANGE_CLOEXEC);
         if (!attach) {
                 close(MONITOR_FD_ATTACH_OUT);
                 close(MONITOR_FD_ATTACH_ERR);
         }
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
-        execv("/proc/self/exe", (char **)argv);
+        fexecve(hi + 3, (char **)argv, environ);
         _exit(125);
 }
 
@@ -156,12 +172,17 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
                     struct err *err)
 {
         cleanup_free char *cwd = NULL;
-        cleanup_free char *root = NULL;
+        cleanup_free char *root = NULL, *exe = NULL;
+        cleanup_close int exe_fd = -1;
         struct termios saved;
         int p[2], code, raw;
         pid_t pid, prime;
 
         code = path_getcwd(&cwd, err);
+        if (code == 0)
+                code = monitor_exe_path(&exe, err);
+        if (code == 0)
+                code = monitor_exe_open(g->run_root, exe, &exe_fd, err);
         if (code < 0)
                 return code;
         root = path_abs(cwd, g->root);
@@ -177,10 +198,11 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         if (pid == 0) {
                 /* a grandchild, so that the monitor is nobody's child but init's */
                 if (fork() == 0)
-                        monitor_child(root, c, attach, interactive, p[1]);
+                        monitor_child(exe_fd, root, c, attach, interactive, p[1]);
                 _exit(0);
         }
         close(p[1]);
+        close(TAKE_FD(exe_fd));
         waitpid(pid, NULL, 0);
         /* the monitor's cgroup migration then waits less (runtime.h) */
         prime = rt_cgroup_prime();
@@ -193,32 +215,6 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         if (prime > 0)
                 waitpid(prime, NULL, 0);
         return code;
-}
-
-static int
-cmd_monitor(struct cli_globals *g, int argc, char **argv, struct err *err)
-{
-        struct ctr *c = NULL;
-        int attach, r;
-        const char *pargv[] = { "berth", "--root", g->root, "container", "__monitor",
-                                argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "", NULL };
-
-        if (argc != 3)
-                return err_setf(err, -EINVAL, "usage: berth container __monitor --attach|--detached ID");
-        r = rt_exe_protect((char *const *)pargv, err);
-        if (r < 0)
-                return r;
-        attach = strcmp(argv[1], "--attach") == 0;
-        if (chdir("/") < 0)
-                return err_setf(err, -errno, "chdir /: %s", strerror(errno));
-        r = ctr_open(g->root, g->run_root, argv[2], &c, err);
-        if (r < 0)
-                return r;
-        r = monitor_run(g->root, c, attach,
-                        json_object_get_boolean(json_object_object_get(c->config, "Interactive")),
-                        err);
-        ctr_free(c);
-        return r;
 }
 
 static void
@@ -259,7 +255,7 @@ cmd_container(struct cli_globals *g, int argc, char **argv, struct err *err)
                 { "inspect", cmd_container_inspect }, { "logs", cmd_container_logs },
                 { "stop", cmd_container_stop },     { "kill", cmd_container_kill },
                 { "rm", cmd_container_rm },         { "remove", cmd_container_rm },
-                { "wait", cmd_container_wait },     { "__monitor", cmd_monitor },
+                { "wait", cmd_container_wait },
                 { "port", cmd_container_port },     { "exec", cmd_container_exec },
                 { "pause", cmd_container_pause },   { "unpause", cmd_container_unpause },
                 { "restart", cmd_container_restart }, { "top", cmd_container_top },

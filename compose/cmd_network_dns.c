@@ -1,4 +1,5 @@
-/* The per-network DNS responder as a process of its own: `berth [--root R] __dns NAME`.
+/* The per-network DNS responder as a process of its own: `berth-monitor --root R __dns NAME`
+ * (the small executable of engine/monitor.h, which also runs container monitors).
  *
  * Why a process per network and not a task of the container monitors: a network outlives
  * any one container (and may have none), the responder must answer while containers come
@@ -33,6 +34,7 @@
 #include "base/sha256.h"
 #include "base/strv.h"
 #include "compose/network_int.h"
+#include "engine/monitor.h"
 #include "net/dns.h"
 #include "net/ipam.h"
 
@@ -111,7 +113,7 @@ running_pid(const struct cli_globals *g, const char *name)
 /* spawn_child: in the child after fork: exec the responder with the pipe as fd 3. Only
  * async-signal-safe calls (no allocation) between fork and exec. */
 static void __attribute__((noreturn))
-spawn_child(int ready_fd, char *const *argv)
+spawn_child(int ready_fd, const char *exe, char *const *argv)
 {
         int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -123,7 +125,7 @@ spawn_child(int ready_fd, char *const *argv)
         }
         if (dup2(ready_fd, 3) < 0)
                 _exit(127);
-        execv("/proc/self/exe", argv);
+        execv(exe, argv);
         _exit(127);
 }
 
@@ -155,13 +157,17 @@ int
 network_dns_start(const struct cli_globals *g, const char *name, struct err *err)
 {
         cleanup_strv char **argv = NULL;
+        cleanup_free char *exe = NULL;
         int p[2];
         pid_t pid;
         int r;
 
         if (running_pid(g, name) > 0)
                 return 0;
-        strv_add(&argv, "berth");
+        r = monitor_exe_path(&exe, err);
+        if (r < 0)
+                return err_prefix(err, "start the DNS responder");
+        strv_add(&argv, MONITOR_EXE);
         strv_add(&argv, "--root");
         strv_add(&argv, g->root);
         strv_add(&argv, "__dns");
@@ -178,7 +184,7 @@ network_dns_start(const struct cli_globals *g, const char *name, struct err *err
                 return err_setf(err, r, "start the DNS responder: fork: %s", strerror(-r));
         }
         if (pid == 0)
-                spawn_child(p[1], argv);
+                spawn_child(p[1], exe, argv);
         close(p[1]);
         r = await_ready(p[0], pid, name, err);
         close(p[0]);
@@ -310,7 +316,8 @@ dns_run(const struct cli_globals *g, const char *name, int ready_fd, struct err 
         return r;
 }
 
-/* cmd_network_dns: `berth __dns [--ready-fd N] NAME` (hidden; started by network create). */
+/* cmd_network_dns: `berth-monitor --root R __dns [--ready-fd 3] NAME` (started by network
+ * create and on first use; compose/monitor_main.c). */
 int
 cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -324,7 +331,7 @@ cmd_network_dns(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (ready_fd >= 0)
                 fcntl(ready_fd, F_SETFD, FD_CLOEXEC);
         if (argc != i + 1)
-                return err_setf(err, -EINVAL, "usage: berth __dns [--ready-fd 3] NETWORK");
+                return err_setf(err, -EINVAL, "usage: berth-monitor --root ROOT __dns [--ready-fd 3] NETWORK");
         prctl(PR_SET_NAME, "berth-dns", 0, 0, 0); /* what ps and ss show */
         return dns_run(g, argv[i], ready_fd, err);
 }

@@ -52,7 +52,6 @@ static const struct command commands[] = {
         { "version", cmd_version, "Show the berth version information" },
         { "wait", cmd_compose_wait, "Block until containers of all (or specified) services stop" },
         { "volume", cmd_volume, "Manage volumes" },
-        { "__dns", cmd_network_dns, "(internal) a network's DNS responder" },
 };
 
 static char *g_root_alloc;

@@ -4,7 +4,7 @@
  *   ROOT/networks/NAME.json      docker's view (id, created, driver, options, labels)
  *   ROOT/net/ipam/NAME.json      addressing and leases (net/ipam.h), the DNS name table
  *   ROOT/net/nat/                the NAT state of every network (net/net.h)
- *   RUN_ROOT/networks/NAME/dns.pid  the PID of its DNS responder (`berth __dns NAME`)
+ *   RUN_ROOT/networks/NAME/dns.pid  the PID of its DNS responder (`berth-monitor __dns NAME`)
  * The nftables table is "berth" for /var/lib/berth and "berth_<8 hex of sha256(ROOT)>" for
  * any other root, so that separate roots never touch each other's rules.
  */
@@ -44,7 +44,7 @@ int network_ensure(const struct cli_globals *g, const char *name, struct err *er
 int network_default_ensure(const struct cli_globals *g, struct err *err);
 
 /* network_dns_start: make sure the network's responder runs: a live one (its PID file names
- * a `berth __dns` process of this root and network) is kept, otherwise one is started and
+ * a `berth-monitor … __dns` process of this root and network) is kept, otherwise one is started and
  * this returns once it listens on the gateway's port 53 (or with its error). */
 int network_dns_start(const struct cli_globals *g, const char *name, struct err *err);
 /* network_dns_stop: SIGTERM the responder named by the PID file (only if it is one of ours),

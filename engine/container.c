@@ -351,8 +351,16 @@ ctr_open(const char *root, const char *run_root, const char *ref, struct ctr **r
         cleanup_strv char **ids = NULL;
         char id[CTR_ID_LEN + 1];
         struct ctr *c;
-        int r = ctr_list(root, &ids, err);
+        struct err e = { 0 };
+        int r;
 
+        /* a full id first, as docker does: one config read, not one per container */
+        c = is_id(ref) ? ctr_load(root, run_root, ref, &e) : NULL;
+        if (c) {
+                *ret = c;
+                return 0;
+        }
+        r = ctr_list(root, &ids, err);
         if (r < 0)
                 return r;
         r = find(root, run_root, ids, ref, id, err);

@@ -53,8 +53,9 @@ char *ctr_random_name(uint32_t rnd);
 int ctr_create(const char *root, const char *run_root, const char *name, json_object *config,
                struct ctr **ret, struct err *err);
 
-/* ctr_open: the container a user reference names (name, "/name", full id or unique id
- * prefix). -ENOENT "no such container: X", -EINVAL for an ambiguous prefix. */
+/* ctr_open: the container a user reference names (full id, name, "/name" or unique id
+ * prefix, in docker's order: an exact id wins, then a name, then a prefix). -ENOENT "no such
+ * container: X", -EINVAL for an ambiguous prefix. */
 int ctr_open(const char *root, const char *run_root, const char *ref, struct ctr **ret,
              struct err *err);
 

@@ -80,15 +80,3 @@ ctr_image_release(struct ctr_image *img)
         json_object_put(img->config);
         memset(img, 0, sizeof(*img));
 }
-
-void
-ctr_image_unhold(const char *root, const char *holder)
-{
-        struct err e = { 0 };
-        struct store *s = NULL;
-
-        if (store_open(root, &s, &e) < 0)
-                return;
-        store_unhold(s, holder, &e);
-        store_free(s);
-}

@@ -1,4 +1,13 @@
-/* monitor: the per-container supervisor (`berth __monitor ID`).
+/* monitor: the per-container supervisor (`berth-monitor --root ROOT container __monitor
+ * --attach|--detached ID`).
+ *
+ * It runs from the small executable berth-monitor (compose/monitor_main.c), installed next
+ * to berth, which links only the runtime: the CLI finds it with monitor_exe_path(), makes a
+ * sealed copy of it (rt_exe_sealed_copy, runtime.h) and fexecve(3)s that in a grandchild, so
+ * the monitor is protected against CVE-2019-5736 from its first instruction (its
+ * rt_exe_protect() still runs and re-executes from a sealed copy if it was started from the
+ * file). The same executable runs a network's DNS responder: `berth-monitor --root ROOT __dns
+ * [--ready-fd 3] NETWORK` (compose/network_int.h).
  *
  * One monitor per running container, detached from the CLI (its own session, stdio on
  * /dev/null): it creates the container with the runtime (runtime.h) and is its parent, writes
@@ -20,6 +29,7 @@
 #include "base/err.h"
 #include "engine/container.h"
 
+#define MONITOR_EXE       "berth-monitor"
 #define MONITOR_SOCK      "monitor.sock"
 #define MONITOR_LOG_MAX   (10u << 20) /* bytes of log.json before it rotates to log.json.1 */
 #define MONITOR_LINE_MAX  16384       /* docker splits longer lines into 16 KiB pieces */
@@ -33,6 +43,21 @@
  * container's stdin (/dev/null unless the CLI passed its own for -i). Returns 0 or -errno with err set (the caller only logs it: nobody watches). */
 int monitor_run(const char *root, struct ctr *c, int attach, int interactive,
                 struct err *err);
+
+/* monitor_exe_path: the path of berth-monitor, in the directory of the running berth
+ * (/proc/self/exe). -ENOENT with a clear message when it is missing. *ret_path owned. */
+int monitor_exe_path(char **ret_path, struct err *err);
+/* monitor_exe_path_in: the same next to the binary the symlink self points to (for tests). */
+int monitor_exe_path_in(const char *self, char **ret_path, struct err *err);
+
+/* monitor_exe_open: a sealed copy of berth-monitor (at path) to fexecve for a new monitor of
+ * the root whose runtime root is run_root: the one the newest running monitor executes when
+ * it checks out (sealed, same bytes; monitor_exe.c), else a fresh one (rt_exe_sealed_copy).
+ * *ret_fd owned, O_CLOEXEC. */
+int monitor_exe_open(const char *run_root, const char *path, int *ret_fd, struct err *err);
+/* monitor_exe_note: record this process (a monitor running from its sealed copy) as the one
+ * whose copy the next monitor of run_root may share. Best effort. */
+void monitor_exe_note(const char *run_root);
 
 /* monitor_request: send one request line to c's monitor and return its first reply line
  * (owned, without the newline). -ENOENT / -ECONNREFUSED when no monitor runs. */

@@ -71,6 +71,8 @@ struct prep {
         int socks[2];
         int pty; /* from READY with cfg->tty */
         int owned; /* run_dir was free: a failure may clean it */
+        int cg_tasks[RT_CG_TASKS_MAX]; /* v1 tasks files the child joins itself (plan) */
+        size_t n_cg_tasks;
         struct rt_plan plan;
 };
 
@@ -108,6 +110,8 @@ prep_release(struct prep *p)
                         close(p->socks[i]);
         if (p->pty >= 0)
                 close(p->pty);
+        for (size_t i = 0; i < p->n_cg_tasks; i++)
+                close(p->cg_tasks[i]);
 }
 
 /* ---- validation ------------------------------------------------------------------------ */
@@ -629,9 +633,10 @@ kill_and_reap(pid_t pid, int pidfd)
                 ;
 }
 
-/* handshake: after the clone. The first cgroup migration after a quiet spell waits for an
- * RCU grace period in the kernel (milliseconds), so the child is let go ('g') first and
- * sets up its mounts meanwhile; it cannot exec before 's', so it is in its cgroups and the
+/* handshake: after the clone. The first cgroup migration of another process after a quiet
+ * spell waits for an RCU grace period in the kernel (milliseconds): the child joins its v1
+ * cgroups itself (rt_cgroup_open_tasks), which does not, and is let go ('g') first and sets
+ * up its mounts meanwhile; it cannot exec before 's', so it is in its cgroups and the
  * network hook has run by then. A child that must unshare its cgroup namespace is
  * attached first (the namespace's root is its cgroup at that time). */
 static int
@@ -643,7 +648,8 @@ handshake(struct prep *p, pid_t pid, int in_v2, struct err *err)
         int r = early ? send_byte(p->socks[0], 'g', err) : 0;
 
         if (r == 0)
-                r = rt_cgroup_attach(&p->cg, p->cg_dirs, in_v2, pid, err);
+                r = rt_cgroup_attach(&p->cg, p->cg_dirs, in_v2, p->plan.n_cg_tasks > 0, pid,
+                                     err);
         if (r == 0 && cfg->net_hook)
                 r = cfg->net_hook(cfg->net_hook_ctx, pid, err);
         if (r == 0)
@@ -690,6 +696,14 @@ create(struct prep *p, struct rt_container **ret, struct err *err)
         if (r == 0)
                 r = rt_cgroup_create(&p->cg, p->cg_dirs, p->cfg,
                                      (const char *const *)p->mt.device_rules, err);
+        if (r == 0) {
+                r = rt_cgroup_open_tasks(&p->cg, p->cg_dirs, p->cg_tasks, RT_CG_TASKS_MAX,
+                                         &p->n_cg_tasks, err);
+                if (r == -E2BIG) /* more v1 hierarchies than fds: the parent moves it */
+                        r = 0;
+                p->plan.cg_tasks = p->cg_tasks;
+                p->plan.n_cg_tasks = p->n_cg_tasks;
+        }
         if (r < 0)
                 return r;
         pid = spawn(p, &pidfd, &in_v2);

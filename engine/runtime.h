@@ -297,5 +297,10 @@ void rt_exec_proc_release(struct rt_exec_proc *p);
  * Call it first thing in main() of a process that will create containers. */
 int rt_exe_protect(char *const argv[], struct err *err);
 
+/* rt_exe_sealed_copy: a sealed memfd copy of the executable at path (O_CLOEXEC; fexecve(3)
+ * works on it since it is an ELF file, not a script), for a parent that execs a runtime
+ * process protected from the start. *ret_fd owned. */
+int rt_exe_sealed_copy(const char *path, int *ret_fd, struct err *err);
+
 /* rt_exe_is_protected: 1 when /proc/self/exe is a sealed copy, else 0. */
 int rt_exe_is_protected(void);

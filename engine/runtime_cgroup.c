@@ -483,17 +483,50 @@ rt_cgroup_create(const struct rt_cg_layout *l, char **dirs, const struct rt_conf
 }
 
 int
-rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, pid_t pid, struct err *err)
+rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, int skip_v1,
+                 pid_t pid, struct err *err)
 {
         char buf[32];
 
         snprintf(buf, sizeof(buf), "%d", (int)pid);
         for (size_t i = 0; i < l->n; i++) {
-                int r = skip_v2 && l->h[i].v2 ? 0 : write_file(dirs[i], "cgroup.procs", buf, err);
+                int skip = l->h[i].v2 ? skip_v2 : skip_v1;
+                int r = skip ? 0 : write_file(dirs[i], "cgroup.procs", buf, err);
 
                 if (r < 0)
                         return r;
         }
+        return 0;
+}
+
+int
+rt_cgroup_open_tasks(const struct rt_cg_layout *l, char **dirs, int *fds, size_t max,
+                     size_t *ret_n, struct err *err)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < l->n; i++) {
+                cleanup_free char *path = NULL;
+
+                if (l->h[i].v2)
+                        continue;
+                if (n == max) {
+                        while (n > 0)
+                                close(fds[--n]);
+                        return -E2BIG;
+                }
+                path = xasprintf("%s/tasks", dirs[i]);
+                fds[n] = open(path, O_WRONLY | O_CLOEXEC);
+                if (fds[n] < 0) {
+                        int r = -errno;
+
+                        while (n > 0)
+                                close(fds[--n]);
+                        return err_setf(err, r, "open '%s': %s", path, strerror(-r));
+                }
+                n++;
+        }
+        *ret_n = n;
         return 0;
 }
 

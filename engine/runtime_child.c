@@ -645,6 +645,16 @@ exec_from_init(const void *ctx)
         exec_command(ctx);
 }
 
+/* join_cgroups: move ourselves into the v1 cgroups (runtime_int.h: rt_cgroup_open_tasks);
+ * the fds are close-on-exec and setup_fds closes them anyway. */
+static void
+join_cgroups(const struct child *c)
+{
+        for (size_t i = 0; i < c->p->n_cg_tasks; i++)
+                if (write(c->p->cg_tasks[i], "0", 1) != 1)
+                        fail(c, "join the container's cgroup", "", errno, 125);
+}
+
 void
 rt_child_run(const struct rt_plan *p)
 {
@@ -653,6 +663,7 @@ rt_child_run(const struct rt_plan *p)
 
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         umask(0);
+        join_cgroups(&c);
         setup_fds(&c);
         wait_byte(&c, 'g');
         namespaces(&c);

@@ -163,9 +163,19 @@ int rt_cgroup_create(const struct rt_cg_layout *l, char **dirs, const struct rt_
                      const char *const *device_rules, struct err *err);
 
 /* rt_cgroup_attach: move pid into the dir of every hierarchy (but the v2 one with skip_v2,
- * when the process was cloned into it). */
-int rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, pid_t pid,
-                     struct err *err);
+ * when the process was cloned into it, and the v1 ones with skip_v1, when it joined them
+ * itself through rt_cgroup_open_tasks' fds). */
+int rt_cgroup_attach(const struct rt_cg_layout *l, char **dirs, int skip_v2, int skip_v1,
+                     pid_t pid, struct err *err);
+
+/* rt_cgroup_open_tasks: open <dir>/tasks of every v1 hierarchy for writing (O_CLOEXEC), for
+ * the child to write "0" into: a thread moving itself is the one v1 migration for which the
+ * kernel skips the global threadgroup lock, whose first writer after a quiet spell waits for
+ * an RCU grace period (~10 ms); the child is single-threaded, so the thread is the process.
+ * Fills fds[0..*ret_n); -E2BIG (nothing left open) when there are more than max. */
+#define RT_CG_TASKS_MAX 16
+int rt_cgroup_open_tasks(const struct rt_cg_layout *l, char **dirs, int *fds, size_t max,
+                         size_t *ret_n, struct err *err);
 
 /* rt_freeze_dirs: rt_freeze() on the cgroup dirs of a container (runtime_freeze.c). */
 int rt_freeze_dirs(char **dirs, int freeze, struct err *err);
@@ -344,6 +354,8 @@ struct rt_plan {
         int stdio[3];
         int netns_fd; /* RT_NET_NETNS, else -1 */
         int unshare_cgroupns;
+        const int *cg_tasks; /* v1 <cgroup>/tasks files the child writes "0" into first */
+        size_t n_cg_tasks;
         int lo_up;
         const char *hostname;
         const char *domainname;

@@ -27,7 +27,6 @@
 #include "base/strv.h"
 
 #define OCI_LAYOUT "{\"imageLayoutVersion\":\"1.0.0\"}"
-#define HOLDER_MAX 128
 
 static int
 open_dir(const char *path, int *ret, struct err *err)
@@ -416,24 +415,12 @@ store_blob_verify(struct store *s, const char *digest, uint64_t *ret_size, struc
 
 /* ---- holds ---- */
 
-static int
-check_holder(const char *holder, struct err *err)
-{
-        size_t n = strlen(holder);
-
-        if (n == 0 || n > HOLDER_MAX || holder[0] == '.' ||
-            strspn(holder, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
-                    n)
-                return err_setf(err, -EINVAL, "invalid holder name '%s'", holder);
-        return 0;
-}
-
 int
 store_hold(struct store *s, const char *holder, const char *image_id, struct err *err)
 {
         cleanup_free char *p = xasprintf("%s/holds/%s", s->dir, holder);
         cleanup_free char *body = xasprintf("%s\n", image_id);
-        int r = check_holder(holder, err);
+        int r = store_check_holder(holder, err);
 
         if (r == 0)
                 r = check_digest(image_id, err);
@@ -446,7 +433,7 @@ int
 store_unhold(struct store *s, const char *holder, struct err *err)
 {
         cleanup_free char *p = xasprintf("holds/%s", holder);
-        int r = check_holder(holder, err);
+        int r = store_check_holder(holder, err);
 
         if (r < 0)
                 return r;

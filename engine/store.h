@@ -161,6 +161,14 @@ void store_index_remove(struct store_index *idx, struct store_image *img);
 /* store_hold: record that holder (a container or build ID: [A-Za-z0-9_.-]+) uses image_id. */
 int store_hold(struct store *s, const char *holder, const char *image_id, struct err *err);
 int store_unhold(struct store *s, const char *holder, struct err *err);
+/* store_check_holder: 0 when holder is a valid holder name ([A-Za-z0-9_.-], not starting with
+ * '.', at most STORE_HOLDER_MAX bytes), else -EINVAL with err set. */
+#define STORE_HOLDER_MAX 128
+int store_check_holder(const char *holder, struct err *err);
+/* store_unhold_at: store_unhold without opening the store (nor creating it): unlink
+ * <root>/store/holds/<holder>; a missing hold or store is success. In store_holds.c, which
+ * the small monitor executable links without the rest of the store. */
+int store_unhold_at(const char *root, const char *holder, struct err *err);
 /* store_holds_of: how many holders use image_id (0 when none). */
 int store_holds_of(struct store *s, const char *image_id, struct err *err);
 

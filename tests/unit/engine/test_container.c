@@ -178,6 +178,24 @@ test_container__time_is_rfc3339_nano(void **state)
         assert_int_equal(t[29], 'Z');
 }
 
+/* docker's order: an exact full id wins over a container named like it */
+static void
+test_container__full_id_wins_over_a_name(void **state)
+{
+        struct fx *f = *state;
+        struct ctr *a = make(f, NULL), *b = make(f, a->id), *got = NULL;
+
+        assert_string_equal(b->name, a->id);
+        assert_int_equal(ctr_open(f->root, f->run, a->id, &got, NULL), 0);
+        assert_string_equal(got->id, a->id);
+        ctr_free(got);
+        assert_int_equal(ctr_open(f->root, f->run, b->id, &got, NULL), 0);
+        assert_string_equal(got->id, b->id);
+        ctr_free(got);
+        ctr_free(a);
+        ctr_free(b);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -187,6 +205,7 @@ main(void)
                 T(test_container__create_writes_record_with_hex_id),
                 T(test_container__name_conflict_is_refused),
                 T(test_container__lookup_by_name_id_and_prefix),
+                T(test_container__full_id_wins_over_a_name),
                 T(test_container__state_update_and_remove),
                 T(test_container__random_names_are_valid),
                 T(test_container__time_is_rfc3339_nano),
