@@ -264,8 +264,29 @@ make_workdir(const struct copy_job *j, const struct dfstage_step *st, struct err
         return fd < 0 ? fd : 0;
 }
 
+/* src_text: docker's history text of the sources rels (NULL with heredoc sources) */
 static int
-copy_all(struct copy_job *j, const struct dfstage_step *st, struct err *err)
+src_text(const struct copy_job *j, const struct dfstage_step *st, char *const *rels,
+         char **ret, struct err *err)
+{
+        cleanup_strv char **texts = NULL;
+
+        if (st->ninl || !rels)
+                return 0;
+        strv_foreach(rel, rels) {
+                char *t = NULL;
+                int r = copy_src_hash(j, rel, &t, err);
+
+                if (r < 0)
+                        return r;
+                strv_push(&texts, t);
+        }
+        *ret = strv_length(texts) == 1 ? xstrdup(texts[0]) : copy_hash_join("multi", texts);
+        return 0;
+}
+
+static int
+copy_all(struct copy_job *j, const struct dfstage_step *st, char **ret_src, struct err *err)
 {
         cleanup_strv char **rels = NULL;
         bool dir;
@@ -284,6 +305,9 @@ copy_all(struct copy_job *j, const struct dfstage_step *st, struct err *err)
                                         "excluded by .dockerignore: stat %s: file does not exist",
                                         src);
         }
+        r = src_text(j, st, rels, ret_src, err);
+        if (r < 0)
+                return r;
         dir = dest_is_dir(j, st, strv_length(rels) + st->ninl);
         strv_foreach(rel, rels) {
                 r = copy_source(j, st, rel, dir, err);
@@ -347,7 +371,7 @@ struct copy_child {
 };
 
 static int
-child_copy(const struct copy_child *c, struct err *err)
+child_copy(const struct copy_child *c, char **ret_src, struct err *err)
 {
         struct copy_job j = { .rootfd = -1, .srcfd = -1, .included = ctx_included };
         const struct copy_plan *p = c->p;
@@ -364,17 +388,20 @@ child_copy(const struct copy_child *c, struct err *err)
         j.srcfd = open(p->src_mnt ? p->src_mnt : p->src_dir ? p->src_dir : p->ctx_root,
                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         j.ctx = p->src_mnt || p->src_dir ? NULL : c->ctx;
+        j.hash_kind = p->src_mnt ? COPY_HASH_IMAGE : p->src_dir ? COPY_HASH_URL : COPY_HASH_CONTEXT;
         if (j.rootfd < 0 || j.srcfd < 0)
                 return err_setf(err, -errno, "open the copy roots: %s", strerror(errno));
         r = job_flags(&j, p->st, err);
         if (r == 0)
-                r = copy_all(&j, p->st, err);
+                r = copy_all(&j, p->st, ret_src, err);
         dockerignore_free(j.excl);
         return r;
 }
 
+/* run_child: the copy in a child; on success it reports the sources' history text on the
+ * pipe (*ret_src, NULL when there is none), on failure the error */
 static int
-run_child(const struct copy_child *c, struct err *err)
+run_child(const struct copy_child *c, char **ret_src, struct err *err)
 {
         int pfd[2], status = 0;
         char msg[ERR_MSG_MAX] = "";
@@ -386,10 +413,12 @@ run_child(const struct copy_child *c, struct err *err)
         pid = fork();
         if (pid == 0) {
                 struct err e = { 0 };
-                int r = child_copy(c, &e);
+                char *src = NULL;
+                int r = child_copy(c, &src, &e);
+                const char *out = r < 0 ? e.msg : src ? src : "";
 
                 close(pfd[0]);
-                if (r < 0 && write(pfd[1], e.msg, strlen(e.msg)) < 0)
+                if (*out && write(pfd[1], out, strlen(out)) < 0)
                         _exit(2);
                 _exit(r < 0 ? (-r & 0x7f) : 0);
         }
@@ -403,8 +432,10 @@ run_child(const struct copy_child *c, struct err *err)
         close(pfd[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                *ret_src = msg[0] ? xstrdup(msg) : NULL;
                 return 0;
+        }
         return err_setf(err, WIFEXITED(status) && WEXITSTATUS(status) > 2 ? -WEXITSTATUS(status) : -EIO,
                         "%s", msg[0] ? msg : "the copy failed");
 }
@@ -425,7 +456,7 @@ url_step(const struct dfstage_step *st, char ***names)
 
 int
 build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img *im,
-                struct err *err)
+                char **ret_src, struct err *err)
 {
         cleanup_free char *upper = NULL, *work = NULL;
         cleanup_strv char **lowers = build_img_lowers(b->s, im);
@@ -461,7 +492,7 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
         c.lowers = lowers;
         c.upper = upper;
         c.work = work;
-        r = run_child(&c, err);
+        r = run_child(&c, ret_src, err);
         rmdir(p.dst_mnt);
         if (p.src_mnt)
                 rmdir(p.src_mnt);

@@ -9,6 +9,13 @@
 #include "spec/context.h"
 #include "spec/dockerignore.h"
 
+/* where a copy's sources come from: how docker hashes them for the history (build_srchash.c) */
+enum copy_hash_kind {
+        COPY_HASH_CONTEXT, /* the build context (as the docker CLI's tar sends it) */
+        COPY_HASH_IMAGE,   /* a stage's or image's filesystem (COPY --from) */
+        COPY_HASH_URL,     /* an ADD <url> download */
+};
+
 struct copy_job {
         int rootfd;          /* the destination root */
         int srcfd;           /* the source root (context dir or a stage's view) */
@@ -21,6 +28,7 @@ struct copy_job {
                                      * being copied: rel + base_len */
         /* whether rel (relative to the source root) is copied (NULL: everything is) */
         bool (*included)(const struct copy_job *j, const char *rel);
+        enum copy_hash_kind hash_kind;
 };
 
 /* copy_resolve_chown: "user[:group]" (names or ids) with names looked up in the
@@ -33,3 +41,11 @@ int copy_entry(const struct copy_job *j, int sfd, const char *sname, const char 
                const char *dname, int depth, struct err *err);
 /* copy_contents: copy what directory sfd (rel) holds into dfd. */
 int copy_contents(const struct copy_job *j, int sfd, const char *rel, int dfd, struct err *err);
+
+/* ---- build_srchash.c ---- */
+
+/* copy_src_hash: docker's history text of one copy source rel (relative to j->srcfd, a
+ * symlink followed inside it): "file:<hex>" or "dir:<hex>" (owned, *ret). */
+int copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err *err);
+/* copy_hash_join: "<prefix>:" + the sha256 hex of texts joined by ',' (owned). */
+char *copy_hash_join(const char *prefix, char *const *texts);
