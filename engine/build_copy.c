@@ -216,6 +216,10 @@ static int
 copy_inline(const struct copy_job *j, const struct dfstage_step *st, bool dest_dir,
             struct err *err)
 {
+        mode_t mode = S_IFREG | 0644;
+
+        if (j->chmod)
+                copy_chmod_apply(j->chmod, S_IFREG | 0644, &mode); /* validated in job_flags */
         for (size_t i = 0; i < st->ninl; i++) {
                 cleanup_free char *target = dest_dir ? path_join(st->dest, st->inl[i].name)
                                                      : path_clean(st->dest);
@@ -229,7 +233,7 @@ copy_inline(const struct copy_job *j, const struct dfstage_step *st, bool dest_d
                 fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (fd < 0 || write(fd, st->inl[i].data, len) != (ssize_t)len ||
                     fchown(fd, j->uid, j->gid) < 0 ||
-                    fchmod(fd, j->chmod >= 0 ? (mode_t)j->chmod : 0644) < 0)
+                    fchmod(fd, mode & 07777) < 0)
                         return err_setf(err, -errno, "write '%s': %s", target, strerror(errno));
         }
         return 0;
@@ -341,10 +345,9 @@ mount_overlay(const char *target, char *const *lowers, const char *upper, const 
 static int
 job_flags(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 {
-        char *end;
-        long mode;
+        mode_t m;
 
-        j->chmod = -1;
+        j->chmod = NULL;
         if (st->chown && *st->chown) {
                 int r = copy_resolve_chown(j->rootfd, st->chown, &j->uid, &j->gid, err);
 
@@ -352,11 +355,11 @@ job_flags(struct copy_job *j, const struct dfstage_step *st, struct err *err)
                         return r;
         }
         if (st->chmod && *st->chmod) {
-                mode = strtol(st->chmod, &end, 8);
-                if (*end || mode < 0 || mode > 07777)
-                        return err_setf(err, -EINVAL, "invalid chmod parameter '%s': only octal "
-                                        "modes are supported", st->chmod);
-                j->chmod = (int)mode;
+                if (copy_chmod_apply(st->chmod, S_IFREG | 0644, &m) < 0)
+                        return err_setf(err, -EINVAL, "invalid chmod parameter: '%s'. it should be "
+                                        "octal string and between 0 and 07777, or a symbolic mode "
+                                        "such as u+x, go-w, a=rX", st->chmod);
+                j->chmod = st->chmod;
         }
         if (st->excludes)
                 return dockerignore_new(st->excludes, &j->excl, err);

@@ -21,7 +21,7 @@ struct copy_job {
         int srcfd;           /* the source root (context dir or a stage's view) */
         uid_t uid;           /* --chown, 0:0 by default */
         gid_t gid;
-        int chmod;           /* --chmod bits, -1 = keep the source's */
+        const char *chmod;   /* --chmod value (validated), NULL = keep the source's mode */
         const struct context *ctx;  /* source is the context: only its entries are copied */
         struct dockerignore *excl;  /* --exclude patterns, NULL = none */
         size_t base_len;            /* --exclude also matches paths relative to the source
@@ -49,3 +49,9 @@ int copy_contents(const struct copy_job *j, int sfd, const char *rel, int dfd, s
 int copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err *err);
 /* copy_hash_join: "<prefix>:" + the sha256 hex of texts joined by ',' (owned). */
 char *copy_hash_join(const char *prefix, char *const *texts);
+
+/* ---- build_chmod.c ---- */
+
+/* copy_chmod_apply: old (a st_mode) changed by the --chmod value s (octal or symbolic, as
+ * BuildKit); -EINVAL when s is not a mode BuildKit accepts. */
+int copy_chmod_apply(const char *s, mode_t old, mode_t *ret);

@@ -134,8 +134,12 @@ copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err)
 static int
 set_meta(const struct copy_job *j, int dfd, const char *name, const struct stat *st)
 {
-        mode_t mode = j->chmod >= 0 ? (mode_t)j->chmod : st->st_mode & 07777;
+        mode_t mode = st->st_mode;
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+        if (j->chmod && copy_chmod_apply(j->chmod, st->st_mode, &mode) < 0)
+                return -EINVAL; /* validated in job_flags: not reached */
+        mode &= 07777;
 
         if (fchownat(dfd, name, j->uid, j->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;
