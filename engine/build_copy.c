@@ -40,6 +40,9 @@ struct copy_plan {
         char *dst_mnt, *src_mnt; /* mount points; src_mnt NULL for the context */
         char *dst_opts;          /* overlay options of the destination */
         char **src_lowers;       /* the --from view's layers */
+        char *look_mnt;          /* COPY --link: a read-only view of the stage (for --chown
+                                  * names), the destination being empty; else NULL */
+        char **look_lowers;
         const char *src_dir;     /* a plain source dir (ADD <url> downloads), else NULL */
         const char *ctx_root;
 };
@@ -253,13 +256,21 @@ dest_is_dir(const struct copy_job *j, const struct dfstage_step *st, size_t nsrc
         return fd >= 0;
 }
 
-/* make_workdir: WORKDIR creates its directory (the canonical step is ["WORKDIR", path, user]) */
+/* make_workdir: WORKDIR creates its directory (the canonical step is ["WORKDIR", path, user]);
+ * the directories it creates belong to the USER in effect, as BuildKit does (the classic
+ * builder makes them root's) */
 static int
-make_workdir(const struct copy_job *j, const struct dfstage_step *st, struct err *err)
+make_workdir(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 {
         json_object *a = json_tokener_parse(st->canon);
         const char *path = a ? json_object_get_string(json_object_array_get_idx(a, 1)) : NULL;
-        int fd = path ? copy_mkdir_p(j, path, err) : err_setf(err, -EINVAL, "WORKDIR: no path");
+        const char *user = a ? json_object_get_string(json_object_array_get_idx(a, 2)) : NULL;
+        int fd = 0;
+
+        if (path && user && *user)
+                fd = copy_resolve_user(j->rootfd, user, &j->uid, &j->gid, err);
+        if (fd == 0)
+                fd = path ? copy_mkdir_p(j, path, err) : err_setf(err, -EINVAL, "WORKDIR: no path");
 
         if (a)
                 json_object_put(a);
@@ -349,7 +360,8 @@ job_flags(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 
         j->chmod = NULL;
         if (st->chown && *st->chown) {
-                int r = copy_resolve_chown(j->rootfd, st->chown, &j->uid, &j->gid, err);
+                int r = copy_resolve_chown(j->lookfd >= 0 ? j->lookfd : j->rootfd, st->chown,
+                                           &j->uid, &j->gid, err);
 
                 if (r < 0)
                         return r;
@@ -376,8 +388,9 @@ struct copy_child {
 static int
 child_copy(const struct copy_child *c, char **ret_src, struct err *err)
 {
-        struct copy_job j = { .rootfd = -1, .srcfd = -1, .included = ctx_included };
+        struct copy_job j = { .rootfd = -1, .srcfd = -1, .lookfd = -1, .included = ctx_included };
         const struct copy_plan *p = c->p;
+        cleanup_close int lookfd = -1;
         int r = 0;
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -385,8 +398,14 @@ child_copy(const struct copy_child *c, char **ret_src, struct err *err)
         r = mount_overlay(p->dst_mnt, c->lowers, c->upper, c->work, err);
         if (r == 0 && p->src_mnt)
                 r = mount_overlay(p->src_mnt, p->src_lowers, NULL, NULL, err);
+        if (r == 0 && p->look_mnt)
+                r = mount_overlay(p->look_mnt, p->look_lowers, NULL, NULL, err);
         if (r < 0)
                 return r;
+        if (p->look_mnt && (lookfd = open(p->look_mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return err_setf(err, -errno, "open '%s': %s", p->look_mnt, strerror(errno));
+        j.lookfd = lookfd;
+        j.link = p->look_mnt != NULL;
         j.rootfd = open(p->dst_mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         j.srcfd = open(p->src_mnt ? p->src_mnt : p->src_dir ? p->src_dir : p->ctx_root,
                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -485,6 +504,12 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
         }
         if (!lowers)
                 strv_push(&lowers, xasprintf("%s/empty", b->tmp));
+        if (st->link && st->cmd != DF_WORKDIR) { /* copy into an empty tree: the layer holds
+                                                  * only the copied files */
+                p.look_mnt = xasprintf("%s/l%u", b->tmp, b->seq++);
+                p.look_lowers = TAKE_PTR(lowers);
+                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
+        }
         p.dst_mnt = xasprintf("%s/d%u", b->tmp, b->seq++);
         if (st->from) {
                 p.src_mnt = xasprintf("%s/v%u", b->tmp, b->seq++);
@@ -499,9 +524,13 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
         rmdir(p.dst_mnt);
         if (p.src_mnt)
                 rmdir(p.src_mnt);
+        if (p.look_mnt)
+                rmdir(p.look_mnt);
         free(p.dst_mnt);
         free(p.src_mnt);
+        free(p.look_mnt);
         strv_free(p.src_lowers);
+        strv_free(p.look_lowers);
         build_img_release(&from);
         build_rm(work, NULL);
         return r < 0 ? r : build_commit_upper(b, upper, im, err);

@@ -29,11 +29,17 @@ struct copy_job {
         /* whether rel (relative to the source root) is copied (NULL: everything is) */
         bool (*included)(const struct copy_job *j, const char *rel);
         enum copy_hash_kind hash_kind;
+        int lookfd; /* where --chown names are looked up: the stage's root (COPY --link) or -1
+                     * for rootfd */
+        bool link;  /* COPY --link: parents created in the empty destination are root's */
 };
 
 /* copy_resolve_chown: "user[:group]" (names or ids) with names looked up in the
  * destination's /etc/passwd and /etc/group, as docker does. */
 int copy_resolve_chown(int rootfd, const char *spec, uid_t *uid, gid_t *gid, struct err *err);
+/* copy_resolve_user: a USER value as a process runs with it: names looked up in the
+ * destination; a numeric uid alone gets its /etc/passwd group (0 when it has none). */
+int copy_resolve_user(int rootfd, const char *spec, uid_t *uid, gid_t *gid, struct err *err);
 /* copy_mkdir_p: the absolute directory path in the destination, created as needed; an fd. */
 int copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err);
 /* copy_entry: copy sfd/sname (rel: its path from the source root) to dfd/dname, recursively. */
