@@ -5,7 +5,10 @@
  * other stage or image, then copies (build_copytree.c). Resolving paths in the mounted
  * overlay means parent directories, symlinks and /etc/passwd are seen exactly as in the
  * image, and what the copy changes lands in the upper dir, which becomes the step's layer.
- * The child reports a failure as one line on a pipe. The mounts die with it.
+ * COPY --link mounts an empty tree instead (plus a read-only view of the stage to look up
+ * --chown names), so its layer holds only the copied files. The child reports a failure as
+ * one line on a pipe, or on success docker's history text of the sources (build_srchash.c).
+ * The mounts die with it.
  *
  * Source rules (docker's): a directory source copies its contents; several sources or a
  * destination ending in '/' mean a directory destination; wildcards (Go's filepath.Match)
@@ -476,6 +479,28 @@ url_step(const struct dfstage_step *st, char ***names)
         return u;
 }
 
+/* plan_mounts: the mount points and layer lists of the copy child */
+static void
+plan_mounts(struct build *b, const struct dfstage_step *st, const struct build_img *from,
+            struct copy_plan *p, char ***lowers)
+{
+        if (!*lowers)
+                strv_push(lowers, xasprintf("%s/empty", b->tmp));
+        if (st->link && st->cmd != DF_WORKDIR) { /* copy into an empty tree: the layer holds
+                                                  * only the copied files */
+                p->look_mnt = xasprintf("%s/l%u", b->tmp, b->seq++);
+                p->look_lowers = TAKE_PTR(*lowers);
+                strv_push(lowers, xasprintf("%s/empty", b->tmp));
+        }
+        p->dst_mnt = xasprintf("%s/d%u", b->tmp, b->seq++);
+        if (st->from) {
+                p->src_mnt = xasprintf("%s/v%u", b->tmp, b->seq++);
+                p->src_lowers = build_img_lowers(b->s, from);
+                if (!p->src_lowers)
+                        strv_push(&p->src_lowers, xasprintf("%s/empty", b->tmp));
+        }
+}
+
 int
 build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img *im,
                 char **ret_src, struct err *err)
@@ -502,21 +527,7 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
                 build_img_release(&from);
                 return r;
         }
-        if (!lowers)
-                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
-        if (st->link && st->cmd != DF_WORKDIR) { /* copy into an empty tree: the layer holds
-                                                  * only the copied files */
-                p.look_mnt = xasprintf("%s/l%u", b->tmp, b->seq++);
-                p.look_lowers = TAKE_PTR(lowers);
-                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
-        }
-        p.dst_mnt = xasprintf("%s/d%u", b->tmp, b->seq++);
-        if (st->from) {
-                p.src_mnt = xasprintf("%s/v%u", b->tmp, b->seq++);
-                p.src_lowers = build_img_lowers(b->s, &from);
-                if (!p.src_lowers)
-                        strv_push(&p.src_lowers, xasprintf("%s/empty", b->tmp));
-        }
+        plan_mounts(b, st, &from, &p, &lowers);
         c.lowers = lowers;
         c.upper = upper;
         c.work = work;
