@@ -256,10 +256,14 @@ hide_walk(struct build *b, int dfd, int wfd, const char *rel, int depth, size_t 
                 closedir(d);
                 return err_setf(err, -E2BIG, "--mount source: '%s' is too deep", rel);
         }
-        while ((de = readdir(d)))
+        for (errno = 0; (de = readdir(d)); errno = 0)
                 if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
                         strv_add(&names, de->d_name);
+        if (errno)
+                r = err_setf(err, -errno, "read '%s': %s", rel, strerror(errno));
         closedir(d);
+        if (r < 0)
+                return r;
         strv_foreach(name, names) {
                 cleanup_free char *sub = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
 

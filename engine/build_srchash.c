@@ -199,10 +199,14 @@ hash_children(const struct copy_job *j, int fd, const char *rel, int depth, char
                         close(dup_fd);
                 return err_setf(err, -errno, "read '%s': %s", rel, strerror(errno));
         }
-        while ((de = readdir(d)))
+        for (errno = 0; (de = readdir(d)); errno = 0)
                 if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
                         strv_add(&names, de->d_name);
+        if (errno)
+                r = err_setf(err, -errno, "read '%s': %s", rel, strerror(errno));
         closedir(d);
+        if (r < 0)
+                return r;
         strv_foreach(n, names) {
                 cleanup_free char *sub = *rel ? xasprintf("%s/%s", rel, n) : xstrdup(n);
 
@@ -245,6 +249,14 @@ resolved(const struct copy_job *j, int fd, const char *rel)
         return xstrdup(path[n] == '/' ? path + n + 1 : "");
 }
 
+/* dir_text: "dir:" + the digest of the sorted entry hashes in acc (owned) */
+static char *
+dir_text(char **acc)
+{
+        strv_sort(acc);
+        return copy_hash_join("dir", acc);
+}
+
 int
 copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err *err)
 {
@@ -260,26 +272,28 @@ copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err 
                 return err_setf(err, fd < 0 ? fd : -errno, "stat %s: %s", rel,
                                 strerror(fd < 0 ? -fd : errno));
         real = resolved(j, fd, rel);
-        if (S_ISDIR(st.st_mode) && !*real) {
-                r = hash_children(j, fd, "", 0, &acc, err);
-                goto dir;
+        if (S_ISDIR(st.st_mode) && !*real) { /* the root: its entries, not itself */
+                cleanup_close int dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+                r = dfd < 0 ? err_setf(err, -errno, "open the source root: %s", strerror(errno))
+                            : hash_children(j, dfd, "", 0, &acc, err);
+                if (r == 0)
+                        *ret = dir_text(acc);
+                return r;
         }
         dir = strrchr(real, '/') ? xstrndup(real, (size_t)(strrchr(real, '/') - real)) : xstrdup(".");
         base = xstrdup(strrchr(real, '/') ? strrchr(real, '/') + 1 : real);
         pfd = layer_open_in_root(j->srcfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (pfd < 0)
                 return err_setf(err, pfd, "open %s: %s", dir, strerror(-pfd));
-        if (!S_ISDIR(st.st_mode)) {
-                r = entry_hash(j, pfd, base, real, hex, err);
+        if (S_ISDIR(st.st_mode)) {
+                r = hash_tree(j, pfd, base, real, 0, &acc, err);
                 if (r == 0)
-                        *ret = xasprintf("file:%s", hex);
+                        *ret = dir_text(acc);
                 return r;
         }
-        r = hash_tree(j, pfd, base, real, 0, &acc, err);
-dir:
-        if (r < 0)
-                return r;
-        strv_sort(acc);
-        *ret = copy_hash_join("dir", acc);
-        return 0;
+        r = entry_hash(j, pfd, base, real, hex, err);
+        if (r == 0)
+                *ret = xasprintf("file:%s", hex);
+        return r;
 }

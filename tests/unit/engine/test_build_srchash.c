@@ -103,6 +103,16 @@ test_build_srchash__file_and_dir_as_docker(void **state)
         free(t);
 }
 
+/* COPY . /dst: everything in the context but the root itself (a symlink hashed as one) */
+static void
+test_build_srchash__the_root_hashes_its_entries(void **state)
+{
+        char *t = hash(*state, "");
+
+        assert_string_equal(t, "dir:05a6e7b82ab9c43e0c1494aac12cd2562a45302bd563193b3264826cc82fb6ae");
+        free(t);
+}
+
 static void
 test_build_srchash__several_sources_are_multi(void **state)
 {
@@ -136,6 +146,7 @@ main(void)
 {
         const struct CMUnitTest tests[] = {
                 T(test_build_srchash__file_and_dir_as_docker),
+                T(test_build_srchash__the_root_hashes_its_entries),
                 T(test_build_srchash__several_sources_are_multi),
                 T(test_build_srchash__missing_source_is_an_error),
         };
