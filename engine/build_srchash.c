@@ -155,28 +155,77 @@ entry_hash(const struct copy_job *j, int dfd, const char *name, const char *rel,
         return r;
 }
 
+/* the entry hashes of a directory source (a growable array: trees can be large) */
+struct hashes {
+        char (*v)[SHA256_HEX_SIZE];
+        size_t n, cap;
+};
+
+static void
+hashes_add(struct hashes *h, const char hex[SHA256_HEX_SIZE])
+{
+        if (h->n == h->cap) {
+                h->cap = h->cap ? 2 * h->cap : 64;
+                h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+        }
+        memcpy(h->v[h->n++], hex, SHA256_HEX_SIZE);
+}
+
+static int
+cmp_hex(const void *a, const void *b)
+{
+        return strcmp(a, b);
+}
+
+/* hashes_text: "dir:" + sha256 of the sorted hashes joined by ',' (owned); h is released */
+static char *
+hashes_text(struct hashes *h)
+{
+        uint8_t d[SHA256_DIGEST_SIZE];
+        char hex[SHA256_HEX_SIZE];
+        struct sha256 c;
+
+        if (h->n)
+                qsort(h->v, h->n, sizeof(*h->v), cmp_hex);
+        sha256_init(&c);
+        for (size_t i = 0; i < h->n; i++) {
+                if (i)
+                        sha256_update(&c, ",", 1);
+                sha256_update(&c, h->v[i], SHA256_HEX_SIZE - 1);
+        }
+        sha256_final(&c, d);
+        sha256_hex(d, hex);
+        free(h->v);
+        *h = (struct hashes){ 0 };
+        return xasprintf("dir:%s", hex);
+}
+
 static int hash_children(const struct copy_job *j, int fd, const char *rel, int depth,
-                         char ***acc, struct err *err);
+                         struct hashes *acc, struct err *err);
 
 /* hash_tree: dfd/name and, for a directory, everything below it, into acc */
 static int
 hash_tree(const struct copy_job *j, int dfd, const char *name, const char *rel, int depth,
-          char ***acc, struct err *err)
+          struct hashes *acc, struct err *err)
 {
         char hex[SHA256_HEX_SIZE];
         cleanup_close int fd = -1;
         struct stat st;
         int r;
 
-        if (depth > SRCHASH_DEPTH_MAX || strv_length(*acc) >= SRCHASH_ENTRIES_MAX)
+        if (depth > SRCHASH_DEPTH_MAX || acc->n >= SRCHASH_ENTRIES_MAX)
                 return err_setf(err, -E2BIG, "COPY: '%s': too deep or too many files", rel);
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_setf(err, -errno, "stat '%s': %s", rel, strerror(errno));
+        if (S_ISSOCK(st.st_mode))
+                return 0; /* docker's tar leaves sockets out */
         if (!j->included || j->included(j, rel)) {
                 r = entry_hash(j, dfd, name, rel, hex, err);
                 if (r < 0)
                         return r;
-                strv_add(acc, hex);
+                hashes_add(acc, hex);
         }
-        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+        if (!S_ISDIR(st.st_mode))
                 return 0;
         fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
@@ -185,7 +234,7 @@ hash_tree(const struct copy_job *j, int dfd, const char *name, const char *rel, 
 }
 
 static int
-hash_children(const struct copy_job *j, int fd, const char *rel, int depth, char ***acc,
+hash_children(const struct copy_job *j, int fd, const char *rel, int depth, struct hashes *acc,
               struct err *err)
 {
         int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
@@ -249,21 +298,13 @@ resolved(const struct copy_job *j, int fd, const char *rel)
         return xstrdup(path[n] == '/' ? path + n + 1 : "");
 }
 
-/* dir_text: "dir:" + the digest of the sorted entry hashes in acc (owned) */
-static char *
-dir_text(char **acc)
-{
-        strv_sort(acc);
-        return copy_hash_join("dir", acc);
-}
-
 int
 copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err *err)
 {
         cleanup_close int fd = layer_open_in_root(j->srcfd, *rel ? rel : ".", O_PATH | O_CLOEXEC);
         cleanup_free char *real = NULL, *dir = NULL, *base = NULL;
         cleanup_close int pfd = -1;
-        cleanup_strv char **acc = NULL;
+        struct hashes acc = { 0 };
         char hex[SHA256_HEX_SIZE];
         struct stat st;
         int r;
@@ -278,7 +319,8 @@ copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err 
                 r = dfd < 0 ? err_setf(err, -errno, "open the source root: %s", strerror(errno))
                             : hash_children(j, dfd, "", 0, &acc, err);
                 if (r == 0)
-                        *ret = dir_text(acc);
+                        *ret = hashes_text(&acc);
+                free(acc.v);
                 return r;
         }
         dir = strrchr(real, '/') ? xstrndup(real, (size_t)(strrchr(real, '/') - real)) : xstrdup(".");
@@ -289,7 +331,8 @@ copy_src_hash(const struct copy_job *j, const char *rel, char **ret, struct err 
         if (S_ISDIR(st.st_mode)) {
                 r = hash_tree(j, pfd, base, real, 0, &acc, err);
                 if (r == 0)
-                        *ret = dir_text(acc);
+                        *ret = hashes_text(&acc);
+                free(acc.v);
                 return r;
         }
         r = entry_hash(j, pfd, base, real, hex, err);
