@@ -1,7 +1,8 @@
 /* cmd_build: `berth image build` (docker build's flags) and `berth builder prune`, plus the
  * internal `berth builder __run` that executes one RUN step (engine/build.h).
  *
- * The image ID goes to stdout (with -q only the ID, as docker); progress to stderr.
+ * Progress goes to stderr; stdout stays empty (as docker with BuildKit) unless -q, which prints
+ * only the image ID. --iidfile writes the ID to a file (no newline, as docker).
  * SOURCE_DATE_EPOCH in the environment makes the build reproducible.
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strv.h"
 #include "compose/cli.h"
 #include "engine/build.h"
@@ -29,6 +31,7 @@ enum {
         OPT_NETWORK,
         OPT_ADD_HOST,
         OPT_SHM_SIZE,
+        OPT_IIDFILE,
 };
 
 static int
@@ -55,6 +58,7 @@ parse_progress(const char *s, enum build_progress *ret, struct err *err)
 struct build_cli {
         struct build_opts o;
         char **tags, **args, **labels, **secrets, **hosts;
+        const char *iidfile;
         bool quiet;
 };
 
@@ -85,6 +89,7 @@ one_flag(struct build_cli *c, int opt, const char *arg, struct err *err)
         case OPT_SECRET: strv_add(&c->secrets, arg); return 0;
         case OPT_NETWORK: c->o.network = arg; return 0;
         case OPT_ADD_HOST: strv_add(&c->hosts, arg); return 0;
+        case OPT_IIDFILE: c->iidfile = arg; return 0;
         case OPT_PROGRESS: return parse_progress(arg, &c->o.progress, err);
         case OPT_SHM_SIZE:
                 if (units_parse_bytes(arg, &n, err) < 0)
@@ -114,6 +119,7 @@ parse_flags(struct build_cli *c, int argc, char **argv, struct err *err)
                 { "network", required_argument, NULL, OPT_NETWORK },
                 { "add-host", required_argument, NULL, OPT_ADD_HOST },
                 { "shm-size", required_argument, NULL, OPT_SHM_SIZE },
+                { "iidfile", required_argument, NULL, OPT_IIDFILE },
                 { 0 },
         };
         int opt;
@@ -140,6 +146,7 @@ build_usage(void)
                "      --add-host list        Add a custom host-to-IP mapping (host:ip)\n"
                "      --build-arg list       Set build-time variables\n"
                "  -f, --file string          Name of the Dockerfile (\"-\": stdin)\n"
+               "      --iidfile string       Write the image ID to the file\n"
                "      --label list           Set metadata for an image\n"
                "      --network string       Networking mode for RUN (default, host, none)\n"
                "      --no-cache             Do not use cache when building the image\n"
@@ -183,7 +190,9 @@ cmd_image_build(struct cli_globals *g, int argc, char **argv, struct err *err)
                         c.o.progress = BUILD_PROGRESS_QUIET;
                 r = build_run(&c.o, &id, err);
         }
-        if (r == 0)
+        if (r == 0 && c.iidfile)
+                r = fs_write_atomic(c.iidfile, id, strlen(id), 0644, err);
+        if (r == 0 && c.quiet)
                 printf("%s\n", id);
         build_cli_release(&c);
         return r;

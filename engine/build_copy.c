@@ -5,7 +5,10 @@
  * other stage or image, then copies (build_copytree.c). Resolving paths in the mounted
  * overlay means parent directories, symlinks and /etc/passwd are seen exactly as in the
  * image, and what the copy changes lands in the upper dir, which becomes the step's layer.
- * The child reports a failure as one line on a pipe. The mounts die with it.
+ * COPY --link mounts an empty tree instead (plus a read-only view of the stage to look up
+ * --chown names), so its layer holds only the copied files. The child reports a failure as
+ * one line on a pipe, or on success docker's history text of the sources (build_srchash.c).
+ * The mounts die with it.
  *
  * Source rules (docker's): a directory source copies its contents; several sources or a
  * destination ending in '/' mean a directory destination; wildcards (Go's filepath.Match)
@@ -40,6 +43,9 @@ struct copy_plan {
         char *dst_mnt, *src_mnt; /* mount points; src_mnt NULL for the context */
         char *dst_opts;          /* overlay options of the destination */
         char **src_lowers;       /* the --from view's layers */
+        char *look_mnt;          /* COPY --link: a read-only view of the stage (for --chown
+                                  * names), the destination being empty; else NULL */
+        char **look_lowers;
         const char *src_dir;     /* a plain source dir (ADD <url> downloads), else NULL */
         const char *ctx_root;
 };
@@ -216,6 +222,10 @@ static int
 copy_inline(const struct copy_job *j, const struct dfstage_step *st, bool dest_dir,
             struct err *err)
 {
+        mode_t mode = S_IFREG | 0644;
+
+        if (j->chmod)
+                copy_chmod_apply(j->chmod, S_IFREG | 0644, &mode); /* validated in job_flags */
         for (size_t i = 0; i < st->ninl; i++) {
                 cleanup_free char *target = dest_dir ? path_join(st->dest, st->inl[i].name)
                                                      : path_clean(st->dest);
@@ -229,7 +239,7 @@ copy_inline(const struct copy_job *j, const struct dfstage_step *st, bool dest_d
                 fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
                 if (fd < 0 || write(fd, st->inl[i].data, len) != (ssize_t)len ||
                     fchown(fd, j->uid, j->gid) < 0 ||
-                    fchmod(fd, j->chmod >= 0 ? (mode_t)j->chmod : 0644) < 0)
+                    fchmod(fd, mode & 07777) < 0)
                         return err_setf(err, -errno, "write '%s': %s", target, strerror(errno));
         }
         return 0;
@@ -249,13 +259,21 @@ dest_is_dir(const struct copy_job *j, const struct dfstage_step *st, size_t nsrc
         return fd >= 0;
 }
 
-/* make_workdir: WORKDIR creates its directory (the canonical step is ["WORKDIR", path, user]) */
+/* make_workdir: WORKDIR creates its directory (the canonical step is ["WORKDIR", path, user]);
+ * the directories it creates belong to the USER in effect, as BuildKit does (the classic
+ * builder makes them root's) */
 static int
-make_workdir(const struct copy_job *j, const struct dfstage_step *st, struct err *err)
+make_workdir(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 {
         json_object *a = json_tokener_parse(st->canon);
         const char *path = a ? json_object_get_string(json_object_array_get_idx(a, 1)) : NULL;
-        int fd = path ? copy_mkdir_p(j, path, err) : err_setf(err, -EINVAL, "WORKDIR: no path");
+        const char *user = a ? json_object_get_string(json_object_array_get_idx(a, 2)) : NULL;
+        int fd = 0;
+
+        if (path && user && *user)
+                fd = copy_resolve_user(j->rootfd, user, &j->uid, &j->gid, err);
+        if (fd == 0)
+                fd = path ? copy_mkdir_p(j, path, err) : err_setf(err, -EINVAL, "WORKDIR: no path");
 
         if (a)
                 json_object_put(a);
@@ -264,8 +282,29 @@ make_workdir(const struct copy_job *j, const struct dfstage_step *st, struct err
         return fd < 0 ? fd : 0;
 }
 
+/* src_text: docker's history text of the sources rels (NULL with heredoc sources) */
 static int
-copy_all(struct copy_job *j, const struct dfstage_step *st, struct err *err)
+src_text(const struct copy_job *j, const struct dfstage_step *st, char *const *rels,
+         char **ret, struct err *err)
+{
+        cleanup_strv char **texts = NULL;
+
+        if (st->ninl || !rels)
+                return 0;
+        strv_foreach(rel, rels) {
+                char *t = NULL;
+                int r = copy_src_hash(j, rel, &t, err);
+
+                if (r < 0)
+                        return r;
+                strv_push(&texts, t);
+        }
+        *ret = strv_length(texts) == 1 ? xstrdup(texts[0]) : copy_hash_join("multi", texts);
+        return 0;
+}
+
+static int
+copy_all(struct copy_job *j, const struct dfstage_step *st, char **ret_src, struct err *err)
 {
         cleanup_strv char **rels = NULL;
         bool dir;
@@ -284,6 +323,9 @@ copy_all(struct copy_job *j, const struct dfstage_step *st, struct err *err)
                                         "excluded by .dockerignore: stat %s: file does not exist",
                                         src);
         }
+        r = src_text(j, st, rels, ret_src, err);
+        if (r < 0)
+                return r;
         dir = dest_is_dir(j, st, strv_length(rels) + st->ninl);
         strv_foreach(rel, rels) {
                 r = copy_source(j, st, rel, dir, err);
@@ -317,22 +359,22 @@ mount_overlay(const char *target, char *const *lowers, const char *upper, const 
 static int
 job_flags(struct copy_job *j, const struct dfstage_step *st, struct err *err)
 {
-        char *end;
-        long mode;
+        mode_t m;
 
-        j->chmod = -1;
+        j->chmod = NULL;
         if (st->chown && *st->chown) {
-                int r = copy_resolve_chown(j->rootfd, st->chown, &j->uid, &j->gid, err);
+                int r = copy_resolve_chown(j->lookfd >= 0 ? j->lookfd : j->rootfd, st->chown,
+                                           &j->uid, &j->gid, err);
 
                 if (r < 0)
                         return r;
         }
         if (st->chmod && *st->chmod) {
-                mode = strtol(st->chmod, &end, 8);
-                if (*end || mode < 0 || mode > 07777)
-                        return err_setf(err, -EINVAL, "invalid chmod parameter '%s': only octal "
-                                        "modes are supported", st->chmod);
-                j->chmod = (int)mode;
+                if (copy_chmod_apply(st->chmod, S_IFREG | 0644, &m) < 0)
+                        return err_setf(err, -EINVAL, "invalid chmod parameter: '%s'. it should be "
+                                        "octal string and between 0 and 07777, or a symbolic mode "
+                                        "such as u+x, go-w, a=rX", st->chmod);
+                j->chmod = st->chmod;
         }
         if (st->excludes)
                 return dockerignore_new(st->excludes, &j->excl, err);
@@ -347,10 +389,11 @@ struct copy_child {
 };
 
 static int
-child_copy(const struct copy_child *c, struct err *err)
+child_copy(const struct copy_child *c, char **ret_src, struct err *err)
 {
-        struct copy_job j = { .rootfd = -1, .srcfd = -1, .included = ctx_included };
+        struct copy_job j = { .rootfd = -1, .srcfd = -1, .lookfd = -1, .included = ctx_included };
         const struct copy_plan *p = c->p;
+        cleanup_close int lookfd = -1;
         int r = 0;
 
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
@@ -358,23 +401,32 @@ child_copy(const struct copy_child *c, struct err *err)
         r = mount_overlay(p->dst_mnt, c->lowers, c->upper, c->work, err);
         if (r == 0 && p->src_mnt)
                 r = mount_overlay(p->src_mnt, p->src_lowers, NULL, NULL, err);
+        if (r == 0 && p->look_mnt)
+                r = mount_overlay(p->look_mnt, p->look_lowers, NULL, NULL, err);
         if (r < 0)
                 return r;
+        if (p->look_mnt && (lookfd = open(p->look_mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return err_setf(err, -errno, "open '%s': %s", p->look_mnt, strerror(errno));
+        j.lookfd = lookfd;
+        j.link = p->look_mnt != NULL;
         j.rootfd = open(p->dst_mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         j.srcfd = open(p->src_mnt ? p->src_mnt : p->src_dir ? p->src_dir : p->ctx_root,
                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         j.ctx = p->src_mnt || p->src_dir ? NULL : c->ctx;
+        j.hash_kind = p->src_mnt ? COPY_HASH_IMAGE : p->src_dir ? COPY_HASH_URL : COPY_HASH_CONTEXT;
         if (j.rootfd < 0 || j.srcfd < 0)
                 return err_setf(err, -errno, "open the copy roots: %s", strerror(errno));
         r = job_flags(&j, p->st, err);
         if (r == 0)
-                r = copy_all(&j, p->st, err);
+                r = copy_all(&j, p->st, ret_src, err);
         dockerignore_free(j.excl);
         return r;
 }
 
+/* run_child: the copy in a child; on success it reports the sources' history text on the
+ * pipe (*ret_src, NULL when there is none), on failure the error */
 static int
-run_child(const struct copy_child *c, struct err *err)
+run_child(const struct copy_child *c, char **ret_src, struct err *err)
 {
         int pfd[2], status = 0;
         char msg[ERR_MSG_MAX] = "";
@@ -386,10 +438,12 @@ run_child(const struct copy_child *c, struct err *err)
         pid = fork();
         if (pid == 0) {
                 struct err e = { 0 };
-                int r = child_copy(c, &e);
+                char *src = NULL;
+                int r = child_copy(c, &src, &e);
+                const char *out = r < 0 ? e.msg : src ? src : "";
 
                 close(pfd[0]);
-                if (r < 0 && write(pfd[1], e.msg, strlen(e.msg)) < 0)
+                if (*out && write(pfd[1], out, strlen(out)) < 0)
                         _exit(2);
                 _exit(r < 0 ? (-r & 0x7f) : 0);
         }
@@ -403,8 +457,10 @@ run_child(const struct copy_child *c, struct err *err)
         close(pfd[0]);
         while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                *ret_src = msg[0] ? xstrdup(msg) : NULL;
                 return 0;
+        }
         return err_setf(err, WIFEXITED(status) && WEXITSTATUS(status) > 2 ? -WEXITSTATUS(status) : -EIO,
                         "%s", msg[0] ? msg : "the copy failed");
 }
@@ -423,9 +479,31 @@ url_step(const struct dfstage_step *st, char ***names)
         return u;
 }
 
+/* plan_mounts: the mount points and layer lists of the copy child */
+static void
+plan_mounts(struct build *b, const struct dfstage_step *st, const struct build_img *from,
+            struct copy_plan *p, char ***lowers)
+{
+        if (!*lowers)
+                strv_push(lowers, xasprintf("%s/empty", b->tmp));
+        if (st->link && st->cmd != DF_WORKDIR) { /* copy into an empty tree: the layer holds
+                                                  * only the copied files */
+                p->look_mnt = xasprintf("%s/l%u", b->tmp, b->seq++);
+                p->look_lowers = TAKE_PTR(*lowers);
+                strv_push(lowers, xasprintf("%s/empty", b->tmp));
+        }
+        p->dst_mnt = xasprintf("%s/d%u", b->tmp, b->seq++);
+        if (st->from) {
+                p->src_mnt = xasprintf("%s/v%u", b->tmp, b->seq++);
+                p->src_lowers = build_img_lowers(b->s, from);
+                if (!p->src_lowers)
+                        strv_push(&p->src_lowers, xasprintf("%s/empty", b->tmp));
+        }
+}
+
 int
 build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img *im,
-                struct err *err)
+                char **ret_src, struct err *err)
 {
         cleanup_free char *upper = NULL, *work = NULL;
         cleanup_strv char **lowers = build_img_lowers(b->s, im);
@@ -449,25 +527,21 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
                 build_img_release(&from);
                 return r;
         }
-        if (!lowers)
-                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
-        p.dst_mnt = xasprintf("%s/d%u", b->tmp, b->seq++);
-        if (st->from) {
-                p.src_mnt = xasprintf("%s/v%u", b->tmp, b->seq++);
-                p.src_lowers = build_img_lowers(b->s, &from);
-                if (!p.src_lowers)
-                        strv_push(&p.src_lowers, xasprintf("%s/empty", b->tmp));
-        }
+        plan_mounts(b, st, &from, &p, &lowers);
         c.lowers = lowers;
         c.upper = upper;
         c.work = work;
-        r = run_child(&c, err);
+        r = run_child(&c, ret_src, err);
         rmdir(p.dst_mnt);
         if (p.src_mnt)
                 rmdir(p.src_mnt);
+        if (p.look_mnt)
+                rmdir(p.look_mnt);
         free(p.dst_mnt);
         free(p.src_mnt);
+        free(p.look_mnt);
         strv_free(p.src_lowers);
+        strv_free(p.look_lowers);
         build_img_release(&from);
         build_rm(work, NULL);
         return r < 0 ? r : build_commit_upper(b, upper, im, err);

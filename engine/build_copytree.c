@@ -98,8 +98,41 @@ copy_resolve_chown(int rootfd, const char *spec, uid_t *uid, gid_t *gid, struct 
         return 0;
 }
 
+/* uid_primary_gid: the group of the /etc/passwd entry with uid u (0 when there is none) */
+static long
+uid_primary_gid(int rootfd, long u)
+{
+        cleanup_free char *passwd = read_in_root(rootfd, "/etc/passwd");
+        cleanup_strv char **lines = strv_split(passwd ? passwd : "", "\n");
+        long id;
+
+        strv_foreach(l, lines) {
+                cleanup_strv char **f = strv_split(l, ":");
+
+                if (strv_length(f) > 3 && numeric(f[2], &id) && id == u && numeric(f[3], &id))
+                        return id;
+        }
+        return 0;
+}
+
+int
+copy_resolve_user(int rootfd, const char *spec, uid_t *uid, gid_t *gid, struct err *err)
+{
+        long u;
+
+        if (strchr(spec, ':') || !numeric(spec, &u)) {
+                int r = copy_resolve_chown(rootfd, spec, uid, gid, err);
+
+                return r < 0 ? err_prefix(err, "USER %s", spec) : 0;
+        }
+        *uid = (uid_t)u;
+        *gid = (gid_t)uid_primary_gid(rootfd, u);
+        return 0;
+}
+
 /* copy_mkdir_p: make the absolute dir path in the destination root (created dirs: 0755,
- * owned uid:gid; symlinks on the way followed inside the root); returns an fd of it */
+ * owned uid:gid, root's for --link; symlinks on the way followed inside the root); returns
+ * an fd of it */
 int
 copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err)
 {
@@ -116,7 +149,8 @@ copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err)
                 next = layer_open_in_root(j->rootfd, prefix.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (next == -ENOENT) {
                         if (mkdirat(fd, p, 0755) < 0 ||
-                            fchownat(fd, p, j->uid, j->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                            fchownat(fd, p, j->link ? 0 : j->uid, j->link ? 0 : j->gid,
+                                     AT_SYMLINK_NOFOLLOW) < 0)
                                 next = -errno;
                         else
                                 next = layer_open_in_root(j->rootfd, prefix.buf,
@@ -134,8 +168,12 @@ copy_mkdir_p(const struct copy_job *j, const char *path, struct err *err)
 static int
 set_meta(const struct copy_job *j, int dfd, const char *name, const struct stat *st)
 {
-        mode_t mode = j->chmod >= 0 ? (mode_t)j->chmod : st->st_mode & 07777;
+        mode_t mode = st->st_mode;
         struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+        if (j->chmod && copy_chmod_apply(j->chmod, st->st_mode, &mode) < 0)
+                return -EINVAL; /* validated in job_flags: not reached */
+        mode &= 07777;
 
         if (fchownat(dfd, name, j->uid, j->gid, AT_SYMLINK_NOFOLLOW) < 0)
                 return -errno;

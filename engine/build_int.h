@@ -113,8 +113,11 @@ int build_stage_dirs(struct build *b, char **ret_upper, char **ret_work, struct 
  * was added. */
 int build_commit_upper(struct build *b, const char *upper, struct build_img *im,
                        struct err *err);
-/* build_created_by: the classic builder's history text of a step. */
-char *build_created_by(const struct dfstage_step *st, char *const *shell);
+/* build_created_by: the classic builder's history text of a step; src is the COPY/ADD
+ * sources' hash text (build_exec_copy), NULL to name the sources as written; dest the
+ * destination as written (NULL: the resolved one). */
+char *build_created_by(const struct dfstage_step *st, char *const *shell, const char *src,
+                       const char *dest);
 
 /* ---- build_mount.c: RUN --mount ---- */
 
@@ -141,8 +144,10 @@ int build_exec_run(struct build *b, const struct dfstage_step *st, struct build_
 
 /* ---- build_copy.c: COPY and ADD ---- */
 
+/* build_exec_copy: run a COPY/ADD/WORKDIR step; *ret_src gets docker's history text of its
+ * sources ("file:<hex>", "dir:<hex>", "multi:<hex>"; owned, NULL when there is none). */
 int build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img *im,
-                    struct err *err);
+                    char **ret_src, struct err *err);
 
 /* ---- build_fetch.c: ADD <url> ---- */
 

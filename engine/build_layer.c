@@ -161,7 +161,8 @@ add_run(struct sbuf *sb, const struct dfstage_step *st)
 }
 
 char *
-build_created_by(const struct dfstage_step *st, char *const *shell)
+build_created_by(const struct dfstage_step *st, char *const *shell, const char *src,
+                 const char *dest)
 {
         cleanup_free char *sh = strv_join(shell, " ");
         cleanup_strv char **w = canon_words(st->canon);
@@ -174,7 +175,13 @@ build_created_by(const struct dfstage_step *st, char *const *shell)
                 return sbuf_detach(&sb);
         }
         sbuf_addf(&sb, "%s #(nop) ", sh);
-        if (st->cmd == DF_COPY || st->cmd == DF_ADD) {
+        if ((st->cmd == DF_COPY || st->cmd == DF_ADD) && src) {
+                /* docker writes "--chown=<value>" glued to the hash, without a space */
+                cleanup_free char *chown = st->chown && *st->chown ? xasprintf("--chown=%s", st->chown)
+                                                                   : xstrdup("");
+
+                sbuf_addf(&sb, "%s %s%s in %s ", name, chown, src, dest ? dest : st->dest);
+        } else if (st->cmd == DF_COPY || st->cmd == DF_ADD) {
                 cleanup_free char *srcs = strv_join(st->srcs, " ");
 
                 sbuf_addf(&sb, "%s %s in %s ", name, srcs ? srcs : "", st->dest);

@@ -3,7 +3,10 @@
  *
  *   bind    source= (relative to from=: the context, a stage or an image), target=, rw;
  *           read-only unless rw. A stage or image with several layers is overlay-mounted
- *           read-only by the runner first ("overlays" in its spec).
+ *           read-only by the runner first ("overlays" in its spec). A read-only context
+ *           directory whose tree holds files .dockerignore leaves out is shown through such a
+ *           view too, its lowest layer the directory and above it a layer of whiteouts for
+ *           what is left out, so the step sees only what is in the context.
  *   cache   id= (default: target), target=, sharing=shared|locked|private, mode=, uid=, gid=;
  *           a directory <root>/build/cache-mounts/<sha256(id)> that persists between builds
  *           until `builder prune`. locked: one step at a time (flock); private: a step that
@@ -14,6 +17,7 @@
  *   tmpfs   target=, size=.
  * ssh mounts are refused.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -153,16 +158,14 @@ inside(const char *root, const char *rel)
         return xasprintf("%s%s", root, strcmp(clean, "/") ? clean : "");
 }
 
-/* overlay_of: a read-only view of im for the runner to mount at a dir of its own */
+/* add_view: a read-only overlay of lowers (top-most first) for the runner to mount at a dir
+ * of its own, returned (owned) */
 static char *
-overlay_of(struct build *b, const struct build_img *im, json_object *o)
+add_view(struct build *b, char *const *lowers, json_object *o)
 {
         json_object *a = jsonx_get_type(o, "overlays", json_type_array), *ov;
-        cleanup_strv char **lowers = build_img_lowers(b->s, im);
         char *dir = xasprintf("%s/m%u", b->tmp, b->seq++);
 
-        if (!lowers)
-                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
         if (!a) {
                 a = json_object_new_array();
                 json_object_object_add(o, "overlays", a);
@@ -172,6 +175,135 @@ overlay_of(struct build *b, const struct build_img *im, json_object *o)
         jsonx_add_str(ov, "target", dir);
         json_object_array_add(a, ov);
         return dir;
+}
+
+/* overlay_of: a read-only view of im for the runner to mount at a dir of its own */
+static char *
+overlay_of(struct build *b, const struct build_img *im, json_object *o)
+{
+        cleanup_strv char **lowers = build_img_lowers(b->s, im);
+
+        if (!lowers)
+                strv_push(&lowers, xasprintf("%s/empty", b->tmp));
+        return add_view(b, lowers, o);
+}
+
+#define HIDE_DEPTH_MAX 256
+
+/* ctx_has_below: whether the context holds something below dir (an excluded directory can
+ * still have entries a "!pattern" brings back) */
+static bool
+ctx_has_below(const struct context *c, const char *dir)
+{
+        size_t n = strlen(dir);
+
+        for (size_t i = 0; i < c->n; i++)
+                if (!strncmp(c->entries[i].path, dir, n) && c->entries[i].path[n] == '/')
+                        return true;
+        return false;
+}
+
+static int hide_walk(struct build *b, int dfd, int wfd, const char *rel, int depth, size_t *n,
+                     struct err *err);
+
+/* hide_one: the entry name of dfd (rel: its context path) hidden by a whiteout in wfd, or,
+ * for a directory, walked */
+static int
+hide_one(struct build *b, int dfd, int wfd, const char *name, const char *rel, int depth,
+         size_t *n, struct err *err)
+{
+        cleanup_close int sub = -1, wsub = -1;
+        bool in = context_find(b->ctx, rel) != NULL;
+        struct stat st;
+
+        if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                return err_setf(err, -errno, "stat '%s': %s", rel, strerror(errno));
+        if (!in && !(S_ISDIR(st.st_mode) && ctx_has_below(b->ctx, rel))) {
+                (*n)++;
+                if (mknodat(wfd, name, S_IFCHR, makedev(0, 0)) < 0)
+                        return err_setf(err, -errno, "hide '%s': %s", rel, strerror(errno));
+                return 0;
+        }
+        if (!S_ISDIR(st.st_mode))
+                return 0;
+        if (mkdirat(wfd, name, 0755) < 0 && errno != EEXIST)
+                return err_setf(err, -errno, "mkdir: %s", strerror(errno));
+        sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        wsub = openat(wfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (sub < 0 || wsub < 0)
+                return err_setf(err, -errno, "open '%s': %s", rel, strerror(errno));
+        return hide_walk(b, sub, wsub, rel, depth + 1, n, err);
+}
+
+/* hide_walk: whiteouts in wfd for what below dfd (rel: its context path, "" for the root) the
+ * context leaves out; *n counts them */
+static int
+hide_walk(struct build *b, int dfd, int wfd, const char *rel, int depth, size_t *n,
+          struct err *err)
+{
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+        DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+        cleanup_strv char **names = NULL;
+        struct dirent *de;
+        int r = 0;
+
+        if (!d) {
+                if (fd >= 0)
+                        close(fd);
+                return err_setf(err, -errno, "read '%s': %s", rel, strerror(errno));
+        }
+        if (depth > HIDE_DEPTH_MAX) {
+                closedir(d);
+                return err_setf(err, -E2BIG, "--mount source: '%s' is too deep", rel);
+        }
+        for (errno = 0; (de = readdir(d)); errno = 0)
+                if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+                        strv_add(&names, de->d_name);
+        if (errno)
+                r = err_setf(err, -errno, "read '%s': %s", rel, strerror(errno));
+        closedir(d);
+        if (r < 0)
+                return r;
+        strv_foreach(name, names) {
+                cleanup_free char *sub = *rel ? xasprintf("%s/%s", rel, name) : xstrdup(name);
+
+                r = hide_one(b, dfd, wfd, name, sub, depth, n, err);
+                if (r < 0)
+                        break;
+        }
+        return r;
+}
+
+/* context_view: the directory to bind for the context path src (real, inside root): src
+ * itself, or a view hiding what .dockerignore leaves out below it (*ret owned) */
+static int
+context_view(struct build *b, const char *root, const char *src, json_object *o, char **ret,
+             struct err *err)
+{
+        const char *rel = src + strlen(root);
+        cleanup_free char *wdir = xasprintf("%s/w%u", b->tmp, b->seq++);
+        cleanup_close int dfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC), wfd = -1;
+        cleanup_strv char **lowers = NULL;
+        size_t n = 0;
+        int r;
+
+        if (dfd < 0) { /* a file: nothing to hide */
+                *ret = xstrdup(src);
+                return 0;
+        }
+        if (mkdir(wdir, 0755) < 0 || (wfd = open(wdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+                return err_setf(err, -errno, "mkdir '%s': %s", wdir, strerror(errno));
+        r = hide_walk(b, dfd, wfd, *rel == '/' ? rel + 1 : rel, 0, &n, err);
+        if (r < 0)
+                return r;
+        if (n == 0) {
+                *ret = xstrdup(src);
+                return 0;
+        }
+        strv_add(&lowers, wdir);
+        strv_add(&lowers, src);
+        *ret = add_view(b, lowers, o);
+        return 0;
 }
 
 /* context_path: source inside the context, symlinks resolved and kept inside it */
@@ -211,6 +343,13 @@ mount_bind(struct build *b, const struct mount_opts *m, json_object *o, struct e
                         return err_setf(err, -ENOENT, "--mount source '%s' is not in the build "
                                         "context (or .dockerignore excludes it)", m->source);
                 r = context_path(b, m->source, &src, err);
+                if (r == 0 && !m->rw && b->ctx) {
+                        cleanup_free char *root = realpath(b->ctx->root, NULL);
+
+                        dir = TAKE_PTR(src);
+                        r = root ? context_view(b, root, dir, o, &src, err)
+                                 : err_setf(err, -errno, "build context: %s", strerror(errno));
+                }
         } else {
                 r = build_from_img(b, m->from, dfstage_find_stage(b->plan, m->from), &im, err);
                 if (r == 0) {

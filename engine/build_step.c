@@ -36,7 +36,7 @@ step_title(const struct build *b, const struct dfstage_stage *sg, size_t k)
 
         if (!text) { /* an ONBUILD trigger: no line of its own */
                 cleanup_strv char **sh = strv_split("/bin/sh -c", " ");
-                cleanup_free char *by = build_created_by(st, sh);
+                cleanup_free char *by = build_created_by(st, sh, NULL, NULL);
 
                 text = xasprintf("%s %s", dockerfile_cmd_name(st->cmd), by);
         }
@@ -175,8 +175,20 @@ step_key(struct build *b, const struct dfstage_step *st, const struct build_img 
         return r;
 }
 
+/* raw_dest: a COPY/ADD destination as written (docker's history shows it unresolved);
+ * NULL when it holds variables or the step has no line (an ONBUILD trigger) */
+static const char *
+raw_dest(const struct build *b, const struct dfstage_step *st)
+{
+        const struct df_instr *in = st->line ? instr_at(b->df, st->line) : NULL;
+        const char *d = in && in->nargs && !in->heredocs ? in->args[in->nargs - 1] : NULL;
+
+        return d && !strchr(d, '$') && (in->cmd == DF_COPY || in->cmd == DF_ADD) ? d : NULL;
+}
+
 static int
-execute(struct build *b, const struct dfstage_step *st, struct build_img *im, struct err *err)
+execute(struct build *b, const struct dfstage_step *st, struct build_img *im, char **src,
+        struct err *err)
 {
         switch (st->cmd) {
         case DF_RUN:
@@ -184,7 +196,7 @@ execute(struct build *b, const struct dfstage_step *st, struct build_img *im, st
         case DF_COPY:
         case DF_ADD:
         case DF_WORKDIR:
-                return build_exec_copy(b, st, im, err);
+                return build_exec_copy(b, st, im, src, err);
         default:
                 return 0;
         }
@@ -196,7 +208,7 @@ fs_step(struct build *b, const struct dfstage_step *st, char *const *shell, stru
         bool *cached, struct err *err)
 {
         char key[CACHEKEY_SIZE], now[64];
-        cleanup_free char *by = NULL;
+        cleanup_free char *by = NULL, *src = NULL;
         int r = step_key(b, st, im, key, err);
 
         if (r < 0)
@@ -207,11 +219,11 @@ fs_step(struct build *b, const struct dfstage_step *st, char *const *shell, stru
                         return 0;
                 }
         }
-        r = execute(b, st, im, err);
+        r = execute(b, st, im, &src, err);
         if (r < 0)
                 return r;
         build_now(b, now);
-        by = build_created_by(st, shell);
+        by = build_created_by(st, shell, src, raw_dest(b, st));
         build_history_add(im, now, by, r == 0);
         memcpy(im->key, key, CACHEKEY_SIZE);
         return build_cache_put(b, key, im, err);
@@ -242,7 +254,7 @@ one_step(struct build *b, const struct dfstage_stage *sg, size_t k, char ***shel
 
         track_shell(st, shell);
         if (!st->fs_change) {
-                cleanup_free char *by = build_created_by(st, *shell);
+                cleanup_free char *by = build_created_by(st, *shell, NULL, NULL);
                 char now[64];
 
                 if (!im->created[0])

@@ -34,9 +34,14 @@ layers_grep() {
 	grep -rqs "$2" "$T/save"
 }
 
-# build ARGS...: berth image build with plain progress into $T/build.out (stdout: the ID)
+# build ARGS...: berth image build with plain progress into $T/build.out; prints the ID
+# (from --iidfile: without -q the build itself prints nothing on stdout, as docker)
 build() {
-	b image build --progress plain "$@" 2>"$T/build.out"
+	rm -f "$T/iid"
+	b image build --progress plain --iidfile "$T/iid" "$@" 2>"$T/build.out" >"$T/build.stdout" ||
+		return 1
+	[ ! -s "$T/build.stdout" ] || fail "image build wrote to stdout: $(cat "$T/build.stdout")"
+	cat "$T/iid" && echo
 }
 
 # no_build_leftovers: every RUN container removed its run dir (and so its cgroups), and every

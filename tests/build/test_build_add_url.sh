@@ -1,6 +1,6 @@
 # ADD <url>: a download from a local HTTP server (python3 http.server on 127.0.0.1), with and
 # without --checksum; a wrong checksum and a 404 are errors; an unchanged remote file is a
-# cache hit, a changed one a miss.
+# cache hit, a changed one a miss; the history names the download as docker does.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is not installed"
 make_busybox_full
@@ -35,6 +35,12 @@ echo "remote v2" >"$T/www/r.txt"
 id=$(build "$T/ctx") || fail "build after change"
 grep -q CACHED "$T/build.out" && fail "a changed download was taken from the cache"
 [ "$(b container run --rm "$id" cat /named.txt)" = "remote v2" ] || fail "stale download"
+# docker's history: the tarsum of its 0600 root-owned download named after the URL
+h=$( (printf 'namer.txtmode33152uid0gid0size10typeflag0linknameunamerootgnamerootdevmajor0devminor0'
+	cat "$T/www/r.txt") | sha256sum | cut -d' ' -f1)
+b image history --no-trunc --format '{{.CreatedBy}}' "$id" |
+	grep -qxF "/bin/sh -c #(nop) ADD file:$h in /named.txt " || fail "ADD <url> history: $(
+	b image history --no-trunc --format '{{.CreatedBy}}' "$id")"
 
 say "errors"
 printf 'FROM busybox\nADD --checksum=sha256:%064d %s /x\n' 0 "$url" >"$T/ctx/Dockerfile"

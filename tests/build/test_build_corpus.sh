@@ -1,6 +1,7 @@
 # The build-config corpus ($BERTH_CORPUS: docker 20.10's classic builder on the same
 # Dockerfiles): each case built by berth must give the same image config (the inspect
-# .Config subset the corpus recorded) and its RUN steps must have written the same files.
+# .Config subset the corpus recorded), its RUN steps must have written the same files and
+# its COPY/ADD history lines must be docker's (the "file:<hash>" texts included).
 # Then, when a docker daemon runs, a built image saved by berth must load and run in docker.
 . "$(dirname "$0")/lib.sh"
 : "${BERTH_CORPUS:=/work/shared/conformance/dockerfile/build-config/cases}"
@@ -14,6 +15,8 @@ failed=""
 for dir in "$BERTH_CORPUS"/*/; do
 	name=$(basename "$dir")
 	cp -r "$dir" "$T/case"
+	# the corpus was recorded from 0644 files and 0755 dirs (the hashes include the mode)
+	find "$T/case" -type d -exec chmod 755 {} + && find "$T/case" -type f -exec chmod 644 {} +
 	if ! id=$(b image build -q --build-arg BASE=busybox "$T/case" 2>"$T/case.err"); then
 		failed="$failed $name(build: $(tail -1 "$T/case.err"))"
 		rm -rf "$T/case"
@@ -22,7 +25,14 @@ for dir in "$BERTH_CORPUS"/*/; do
 	b image inspect "$id" | jq -S ".[0].Config | $keys" >"$T/got.json"
 	jq -S "$keys" "$dir/expected-config.json" >"$T/want.json"
 	b container run --rm --entrypoint /bin/sh "$id" -c 'for f in /*.txt; do [ -f "$f" ] && { echo "== $f"; cat "$f"; }; done; true' >"$T/files.txt" 2>&1 || true
-	if ! diff -u "$T/want.json" "$T/got.json" >"$T/diff"; then
+	# COPY/ADD history lines must be docker's exactly (source hashes included)
+	b image history --no-trunc --format '{{.CreatedBy}}' "$id" | tac | sed '1d' |
+		grep '#(nop) \(COPY\|ADD\) ' >"$T/got-hist" || true
+	grep '#(nop) \(COPY\|ADD\) ' "$dir/history.txt" >"$T/want-hist" 2>/dev/null || true
+	if ! diff -u "$T/want-hist" "$T/got-hist" >"$T/diff"; then
+		failed="$failed $name(history)"
+		cat "$T/diff"
+	elif ! diff -u "$T/want.json" "$T/got.json" >"$T/diff"; then
 		failed="$failed $name(config)"
 		cat "$T/diff"
 	elif [ -f "$dir/expected-files.txt" ] && ! diff -u "$dir/expected-files.txt" "$T/files.txt"; then

@@ -1,6 +1,6 @@
 # RUN --mount: a cache mount persists between builds (also with --no-cache); a secret is
 # readable by the step and in no layer of the image; tmpfs; bind from the context and from
-# another stage.
+# another stage; a bound context directory hides what .dockerignore leaves out.
 . "$(dirname "$0")/lib.sh"
 make_busybox_full
 
@@ -40,5 +40,20 @@ say "a missing required secret is an error"
 printf 'FROM busybox\nRUN --mount=type=secret,id=nope,required=true cat /run/secrets/nope\n' >"$C/Dockerfile"
 expect_code 1 b image build "$C"
 grep -q "secret 'nope'" "$T/err" || fail "missing secret: $(cat "$T/err")"
+say "a bind of a context directory hides what .dockerignore leaves out below it"
+mkdir -p "$C/src/sub" "$C/src/keepdir"
+echo yes >"$C/src/a.txt"
+echo no >"$C/src/secret.key"
+echo no >"$C/src/sub/deep.key"
+echo back >"$C/src/keepdir/x.key"
+printf '**/*.key\n!src/keepdir/x.key\n' >"$C/.dockerignore"
+printf 'FROM busybox\nRUN --mount=type=bind,source=src,target=/m cd /m && find . | sort > /seen.txt\n' \
+	>"$C/Dockerfile"
+id=$(build "$C") || fail "build: $(cat "$T/build.out")"
+b container run --rm "$id" cat /seen.txt >"$T/seen"
+printf '.\n./a.txt\n./keepdir\n./keepdir/x.key\n./sub\n' >"$T/want-seen"
+diff -u "$T/want-seen" "$T/seen" || fail "the bind showed excluded files"
+rm -f "$C/.dockerignore"
+
 no_build_leftovers
 say "ok"

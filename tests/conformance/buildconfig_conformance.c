@@ -3,12 +3,18 @@
  * config, as the corpus's busybox:local) and compares it with <case>/expected-config.json
  * (docker's `inspect .Config` subset; maps compared without order). When <case>/history.txt
  * is there, the build args each RUN step depends on must be the ones docker listed in its
- * "|N NAME=value" prefix, and each WORKDIR must resolve to the directory docker recorded.
+ * "|N NAME=value" prefix, each WORKDIR must resolve to the directory docker recorded, and
+ * each COPY/ADD line must be the builder's text (engine/build_layer.c) for the hash docker
+ * wrote; for sources from the context the hash itself is recomputed (engine/build_srchash.c)
+ * on a copy of the case with the 0644/0755 modes it was recorded with.
  * expected-files.txt (what RUN steps wrote) needs containers and is not checked here.
  * Prints "N passed, M failed".
  */
 #include <dirent.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +26,8 @@
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
+#include "engine/build_copy_int.h"
+#include "engine/build_int.h"
 #include "spec/dfstage.h"
 #include "spec/dockerfile.h"
 
@@ -68,17 +76,87 @@ history_args(const char *line)
         return strv_join(args, ",");
 }
 
+/* ctx_hash: the hash text of a step's context sources, computed in ctx (a copy of the case) */
+static char *
+ctx_hash(const char *ctx, const struct dfstage_step *st)
+{
+        struct copy_job j = { .rootfd = -1, .lookfd = -1, .hash_kind = COPY_HASH_CONTEXT };
+        cleanup_strv char **texts = NULL;
+        struct err e = { 0 };
+
+        j.srcfd = open(ctx, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        strv_foreach(src, st->srcs) {
+                cleanup_free char *pat = xasprintf("%s/%s", ctx, src);
+                glob_t g = { 0 };
+
+                if (glob(pat, 0, NULL, &g) == 0)
+                        for (size_t i = 0; i < g.gl_pathc; i++) {
+                                char *t = NULL;
+
+                                if (copy_src_hash(&j, g.gl_pathv[i] + strlen(ctx) + 1, &t, &e) == 0)
+                                        strv_push(&texts, t);
+                        }
+                globfree(&g);
+        }
+        close(j.srcfd);
+        if (strv_length(texts) == 1)
+                return xstrdup(texts[0]);
+        return texts ? copy_hash_join("multi", texts) : xstrdup("(no sources)");
+}
+
+/* check_copy: a COPY/ADD history line l against step st */
 static int
-check_history(const struct dfstage_plan *plan, const char *text, struct sbuf *why)
+check_copy(const struct dockerfile *df, const char *ctx, const struct dfstage_step *st,
+           const char *l, struct sbuf *why)
+{
+        const char *nop = strstr(l, "#(nop)"), *h = NULL, *in;
+        cleanup_free char *prefix = xstrndup(l, nop && nop > l ? (size_t)(nop - l - 1) : 0);
+        cleanup_strv char **sh = strv_split(prefix, " ");
+        cleanup_free char *hash = NULL, *got = NULL, *want = NULL;
+        const char *dest = NULL;
+
+        for (const char *k = nop; !h && k && *k; k++)
+                if (!strncmp(k, "file:", 5) || !strncmp(k, "dir:", 4) || !strncmp(k, "multi:", 6))
+                        h = k;
+        in = h ? strstr(h, " in ") : NULL;
+        if (!in)
+                return fail(why, "line %d: unexpected docker history: %s", st->line, l);
+        hash = xstrndup(h, (size_t)(in - h));
+        for (size_t i = 0; i < df->n; i++)
+                if (df->instrs[i].start_line == st->line && df->instrs[i].nargs)
+                        dest = df->instrs[i].args[df->instrs[i].nargs - 1];
+        got = build_created_by(st, sh, hash, dest);
+        if (strcmp(got, l) != 0)
+                return fail(why, "line %d: history text\n  got  %s\n  want %s", st->line, got, l);
+        if (st->from || (st->srcs && strstr(st->srcs[0], "://")))
+                return 0; /* hashes of another stage's files: checked by test_build_corpus */
+        want = ctx_hash(ctx, st);
+        if (strcmp(want, hash) != 0)
+                return fail(why, "line %d: source hash %s, docker had %s", st->line, want, hash);
+        return 0;
+}
+
+static int
+check_history(const struct dockerfile *df, const char *ctx, const struct dfstage_plan *plan,
+              const char *text, struct sbuf *why)
 {
         cleanup_strv char **lines = strv_split(text, "\n");
         cleanup_free const struct dfstage_step **steps = NULL;
-        size_t n = 0, run = 0, wd = 0;
+        size_t n = 0, run = 0, wd = 0, cp = 0;
 
         chain_steps(plan, plan->target, &steps, &n);
         strv_foreach(l, lines) {
                 if (!l[0])
                         continue;
+                if (strstr(l, "#(nop) COPY ") || strstr(l, "#(nop) ADD ")) {
+                        while (cp < n && steps[cp]->cmd != DF_COPY && steps[cp]->cmd != DF_ADD)
+                                cp++;
+                        if (cp >= n)
+                                return fail(why, "docker ran more COPY/ADD steps than we planned");
+                        if (check_copy(df, ctx, steps[cp++], l, why) < 0)
+                                return -1;
+                        continue;
+                }
                 if (strstr(l, "#(nop) WORKDIR ")) {
                         const char *want = strstr(l, "WORKDIR ") + 8;
 
@@ -103,6 +181,46 @@ check_history(const struct dfstage_plan *plan, const char *text, struct sbuf *wh
                 run++;
         }
         return 0;
+}
+
+/* case_copy: the case copied to a temporary dir with the modes docker saw (owned path) */
+static char *
+case_copy(const char *dir)
+{
+        char *tmp = xstrdup("/tmp/berth-buildconfig-XXXXXX");
+        cleanup_free char *cmd = NULL;
+
+        if (!mkdtemp(tmp)) {
+                free(tmp);
+                return NULL;
+        }
+        cmd = xasprintf("cp -r '%s/.' '%s' && find '%s' -type d -exec chmod 755 {} + && "
+                        "find '%s' -type f -exec chmod 644 {} +", dir, tmp, tmp, tmp);
+        if (system(cmd) != 0) {
+                free(cmd);
+                cmd = xasprintf("rm -rf '%s'", tmp);
+                if (system(cmd) != 0)
+                        fprintf(stderr, "cannot remove %s\n", tmp);
+                free(tmp);
+                return NULL;
+        }
+        return tmp;
+}
+
+static int
+check_case_history(const struct dockerfile *df, const char *dir, const struct dfstage_plan *plan,
+                   const char *hist, struct sbuf *why)
+{
+        cleanup_free char *ctx = case_copy(dir);
+        cleanup_free char *rm = ctx ? xasprintf("rm -rf '%s'", ctx) : NULL;
+        int r;
+
+        if (!ctx)
+                return fail(why, "cannot copy the case to a temporary dir");
+        r = check_history(df, ctx, plan, hist, why);
+        if (system(rm) != 0)
+                fprintf(stderr, "cannot remove %s\n", ctx);
+        return r;
 }
 
 static int
@@ -140,7 +258,7 @@ run_case(const char *dir, struct sbuf *why)
                          json_object_to_json_string_ext(want, JSON_C_TO_STRING_PRETTY));
         if (r == 0 && fs_exists(hist_path) &&
             fs_read_capped(hist_path, 1 << 20, &hist, NULL, NULL) == 0)
-                r = check_history(plan, hist, why);
+                r = check_case_history(df, dir, plan, hist, why);
         json_object_put(want);
         json_object_put(got);
         dfstage_plan_free(plan);

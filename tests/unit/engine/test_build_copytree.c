@@ -100,7 +100,7 @@ static void
 test_build_copytree__mkdir_stays_in_the_root(void **state)
 {
         struct root *r = *state;
-        struct copy_job j = { .rootfd = r->fd, .chmod = -1 };
+        struct copy_job j = { .rootfd = r->fd, .chmod = NULL };
         int fd = copy_mkdir_p(&j, "/escape/a/b", NULL);
         char *p = xasprintf("%s/a/b", r->dir);
 
