@@ -91,7 +91,7 @@ on_event(size_t i, const char *text, void *ctx)
 static int
 stop_graph(struct stop_ctx *x, struct progress *pg, struct err *err)
 {
-        return stack_run_graph(x->s, true, stop_task, x, on_event, pg, err);
+        return stack_run_graph(x->s, STACK_REVERSE, stop_task, x, on_event, pg, err);
 }
 
 /* stop_rest: containers of no service in the file (orphans, or every container when only the
@@ -331,7 +331,7 @@ start_graph(struct stack *s, dag_fn fn, struct progress *pg, struct err *err)
         struct stack_up_opts o = { .no_recreate = true };
         struct stack_up_ctx ctx = { .s = s, .o = &o };
 
-        return stack_run_graph(s, false, fn, &ctx, on_event, pg, err);
+        return stack_run_graph(s, STACK_FORWARD, fn, &ctx, on_event, pg, err);
 }
 
 static int

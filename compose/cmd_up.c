@@ -219,10 +219,24 @@ static int
 run_graph(struct stack *s, const struct stack_up_opts *uo, struct progress *pg, struct err *err)
 {
         cleanup_free bool *recreated = xcalloc(s->n_svcs ? s->n_svcs : 1, sizeof(bool));
-        struct stack_up_ctx ctx = { .s = s, .o = uo, .recreated = recreated };
+        struct stack_up_opts create = *uo, start;
+        struct stack_up_ctx ctx = { .s = s, .o = &create, .recreated = recreated };
         struct event_ctx ev = { .pg = pg, .up = &ctx };
+        int r;
 
-        return stack_run_graph(s, false, stack_up_task, &ctx, on_event, &ev, err);
+        /* as compose: every container is created first, all at once (making one needs no
+         * dependency to run), then they start in dependency order, which then costs only the
+         * starts along the longest depends_on chain */
+        create.no_start = true;
+        create.create_only = true;
+        r = stack_run_graph(s, STACK_FLAT, stack_up_task, &ctx, on_event, &ev, err);
+        if (r < 0 || uo->no_start)
+                return r;
+        r = stack_refresh(s, err);
+        start = *uo;
+        start.force_recreate = false; /* done by the first pass */
+        ctx.o = &start;
+        return r < 0 ? r : stack_run_graph(s, STACK_FORWARD, stack_up_task, &ctx, on_event, &ev, err);
 }
 
 int

@@ -359,9 +359,24 @@ stack_ctr_name(const struct stack *s, const struct stack_service *svc, int numbe
         return xasprintf("%s-%s-%d", s->name, svc->name, number);
 }
 
+/* flatten: creation order needs no dependency, except a network_mode: service:X, which must
+ * name an existing container of X when this one is made. */
+static void
+flatten(const struct stack *s, size_t i, struct dag_task *t)
+{
+        const char *mode = node_map_str(s->svcs[i].node, "network_mode");
+        size_t keep = 0;
+
+        for (size_t k = 0; k < t->n_deps; k++)
+                if (mode && strncmp(mode, "service:", 8) == 0 &&
+                    strcmp(mode + 8, s->svcs[t->deps[k].to].name) == 0)
+                        t->deps[keep++] = t->deps[k];
+        t->n_deps = keep;
+}
+
 int
-stack_run_graph(const struct stack *s, bool reverse, dag_fn fn, void *ctx, dag_event_fn on_event,
-                void *event_ctx, struct err *err)
+stack_run_graph(const struct stack *s, enum stack_order order, dag_fn fn, void *ctx,
+                dag_event_fn on_event, void *event_ctx, struct err *err)
 {
         struct dag_task *tasks = NULL, *rev = NULL;
         struct dag_run run = { .n = s->n_svcs, .fn = fn, .ctx = ctx, .on_event = on_event,
@@ -369,9 +384,14 @@ stack_run_graph(const struct stack *s, bool reverse, dag_fn fn, void *ctx, dag_e
         int r;
 
         stack_tasks(s, &tasks);
-        if (reverse)
+        if (order == STACK_REVERSE)
                 dag_reverse(tasks, s->n_svcs, &rev);
-        run.tasks = reverse ? rev : tasks;
+        for (size_t i = 0; order == STACK_FLAT && i < s->n_svcs; i++)
+                flatten(s, i, &tasks[i]);
+        run.tasks = order == STACK_REVERSE ? rev : tasks;
+        /* creations contend for the same locks (records, addresses): a few at a time is as
+         * fast as all at once and much lighter on a small machine */
+        run.max_parallel = order == STACK_FLAT ? STACK_CREATE_PARALLEL : 0;
         r = dag_execute(&run, err);
         dag_reverse_free(rev, s->n_svcs);
         stack_tasks_free(tasks, s->n_svcs);

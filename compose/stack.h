@@ -37,6 +37,7 @@
 #define STACK_LABEL_NETWORK  "com.docker.compose.network"
 #define STACK_LABEL_VOLUME   "com.docker.compose.volume"
 #define STACK_REPLICAS_MAX   1000
+#define STACK_CREATE_PARALLEL 8
 
 enum stack_flags {
         STACK_MODEL = 1 << 0,     /* the compose file is required */
@@ -109,9 +110,15 @@ struct stack_ctr **stack_ctrs_of(const struct stack *s, const char *svc);
 void stack_tasks(const struct stack *s, struct dag_task **ret);
 void stack_tasks_free(struct dag_task *t, size_t n);
 
-/* stack_run_graph: run fn for every service as a dag (stack_tasks; reverse: dependents
- * first, for stopping), progress events to on_event. */
-int stack_run_graph(const struct stack *s, bool reverse, dag_fn fn, void *ctx,
+enum stack_order {
+        STACK_FORWARD, /* dependencies first (start) */
+        STACK_REVERSE, /* dependents first (stop) */
+        STACK_FLAT,    /* all at once (create: a container can be made before its deps run) */
+};
+
+/* stack_run_graph: run fn for every service as a dag in that order, progress events to
+ * on_event. */
+int stack_run_graph(const struct stack *s, enum stack_order order, dag_fn fn, void *ctx,
                     dag_event_fn on_event, void *event_ctx, struct err *err);
 
 /* stack_ctr_name: "<project>-<service>-<n>", or the service's container_name. Owned. */
@@ -148,6 +155,7 @@ int stack_duration_ns(const char *s, int64_t *ret, struct err *err);
 
 struct stack_up_opts {
         bool force_recreate, no_recreate, no_start;
+        bool create_only; /* the first pass of up: make containers, wait for nothing */
 };
 
 struct stack_up_ctx {

@@ -257,6 +257,8 @@ converge_one(struct stack *s, const struct stack_service *svc, struct stack_ctr 
         int r;
 
         if (have && !o->force_recreate && (same || o->no_recreate)) {
+                if (o->create_only)
+                        return 0; /* nothing to make; the start pass reports it */
                 if (have->running && restart && !o->no_start)
                         return restart_ctr(s, have->c, events, err);
                 if (have->running) {
@@ -315,7 +317,7 @@ stack_up_task(size_t i, void *ctx, int events, struct err *err)
                 return 0;
         for (size_t k = 0; k < svc->n_deps && u->recreated; k++)
                 restart |= svc->deps[k].restart && u->recreated[svc->deps[k].svc];
-        for (size_t k = 0; k < svc->n_deps && r == 0 && !u->o->no_start; k++)
+        for (size_t k = 0; k < svc->n_deps && r == 0 && !u->o->no_start && !u->o->create_only; k++)
                 r = wait_dep(s, &svc->deps[k], events, err);
         /* the snapshot the parent took is current for this service's own containers: only
          * this task changes them while the project is locked */

@@ -19,7 +19,9 @@ services:
 YAML
 if b up -d 2>"$T/err"; then fail "up succeeded with a failing dependency"; fi
 grep -q 'service "job" didn'"'"'t complete successfully: exit 3' "$T/err" || fail "message: $(cat "$T/err")"
-[ -z "$(b ps -aq app)" ] || fail "app was created although its dependency failed"
+# as compose: every container is created first; app is never started
+[ -z "$(b ps -q app)" ] || fail "app was started although its dependency failed"
+b ps -a app | grep -q "Created" || fail "app: $(b ps -a app)"
 b down 2>/dev/null
 
 say "service_healthy with an unhealthy dependency"
