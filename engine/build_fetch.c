@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
+#include "engine/curl_dl.h"
 #include <sys/stat.h>
 
 #include "base/alloc.h"
@@ -155,8 +155,10 @@ build_fetch_urls(struct build *b, const struct dfstage_step *st, char **ret_dir,
                                         "one instruction is not supported by this builder");
         if (mkdir(dir, 0700) < 0)
                 return err_setf(err, -errno, "create '%s': %s", dir, strerror(errno));
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = curl_dl_load(err);
         strv_foreach(src, st->srcs) {
+                if (r < 0)
+                        break;
                 r = fetch_one(b, src, dir, st->checksum, &digests, err);
                 if (r < 0)
                         break;

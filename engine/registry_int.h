@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
+#include "engine/curl_dl.h"
 #include <json-c/json.h>
 
 #include "base/err.h"

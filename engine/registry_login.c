@@ -66,9 +66,9 @@ reg_login(const struct reg_opts *o, const char *server, const char *user, const 
                 return err_setf(err, -EINVAL, "login: username and password are required");
         if (strchr(user, ':'))
                 return err_setf(err, -EINVAL, "login: a username cannot contain ':'");
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        r = check_login(o, domain, user, pass, err);
-        curl_global_cleanup();
+        r = curl_dl_load(err);
+        if (r == 0)
+                r = check_login(o, domain, user, pass, err);
         if (r == 0)
                 r = reg_config_load(path, &cfg, err);
         if (r == 0) {

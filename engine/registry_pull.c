@@ -256,7 +256,9 @@ reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id, ch
 
         if (r < 0)
                 return r;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = curl_dl_load(err);
+        if (r < 0)
+                return r;
         p.repo = ref_repo(&p.ref);
         p.scope = xasprintf("repository:%s:pull", p.ref.path);
         r = reg_platform_parse(o->platform, &p.plat, err);
@@ -271,7 +273,6 @@ reg_pull_full(const struct reg_opts *o, const char *ref, char **ret_image_id, ch
         if (r == 0 && ret_image_id)
                 *ret_image_id = xstrdup(id);
         pull_release(&p);
-        curl_global_cleanup();
         if (r < 0)
                 err_prefix(err, "pull '%s'", ref);
         return r;

@@ -391,7 +391,9 @@ reg_push(const struct reg_opts *o, const char *ref, char **ret_digest, uint64_t 
 
         if (r < 0)
                 return r;
-        curl_global_init(CURL_GLOBAL_DEFAULT);
+        r = curl_dl_load(err);
+        if (r < 0)
+                return r;
         p.repo = ref_repo(&p.ref);
         p.scope = xasprintf("repository:%s:pull,push", p.ref.path);
         r = store_open(o->root, &p.s, err);
@@ -411,7 +413,6 @@ reg_push(const struct reg_opts *o, const char *ref, char **ret_digest, uint64_t 
         ref_release(&p.ref);
         free(p.repo);
         free(p.scope);
-        curl_global_cleanup();
         if (r < 0)
                 err_prefix(err, "push '%s'", ref);
         return r;
