@@ -212,9 +212,16 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
         r = open_stack(g, NULL, STACK_NAME_ONLY, &s, err);
         if (r < 0)
                 return r;
-        x = (struct stop_ctx){ .s = s, .timeout = o.timeout, .remove = true,
-                               .volumes = o.volumes, .oneoff = true };
+        x = (struct stop_ctx){ .s = s, .timeout = o.timeout, .volumes = o.volumes,
+                               .oneoff = true };
+        /* as compose: stop in reverse dependency order, then remove everything at once (a
+         * removal waits for nothing, so a long depends_on chain costs only its stops) */
         r = stop_graph(&x, &pg, err);
+        if (r == 0)
+                r = stack_refresh(s, err);
+        x.remove = true;
+        if (r == 0)
+                r = stack_run_graph(s, STACK_FLAT, stop_task, &x, on_event, &pg, err);
         if (r == 0 && (o.orphans || !s->p))
                 r = stop_rest(&x, !s->p, &pg, err);
         if (r == 0)
