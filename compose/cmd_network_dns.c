@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/file.h>
+
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
@@ -153,6 +155,28 @@ await_ready(int fd, pid_t pid, const char *name, struct err *err)
                         len ? buf : "it exited before it was ready");
 }
 
+/* dns_lock: RUN_ROOT/networks/NAME/dns.lock, held exclusively (an fd to close). */
+static int
+dns_lock(const struct cli_globals *g, const char *name, struct err *err)
+{
+        cleanup_free char *dir = xasprintf("%s/networks/%s", g->run_root, name);
+        cleanup_free char *path = xasprintf("%s/dns.lock", dir);
+        int r = fs_mkdir_p(dir, 0700, err), fd;
+
+        if (r < 0)
+                return r;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0)
+                return err_setf(err, -errno, "open '%s': %s", path, strerror(errno));
+        while (flock(fd, LOCK_EX) < 0)
+                if (errno != EINTR) {
+                        r = -errno;
+                        close(fd);
+                        return err_setf(err, r, "lock '%s': %s", path, strerror(-r));
+                }
+        return fd;
+}
+
 int
 network_dns_start(const struct cli_globals *g, const char *name, struct err *err)
 {
@@ -162,6 +186,12 @@ network_dns_start(const struct cli_globals *g, const char *name, struct err *err
         pid_t pid;
         int r;
 
+        /* two commands joining containers to this network at once must not both start a
+         * responder (UDP port sharing would let both bind): check and start under a lock */
+        cleanup_close int lock = dns_lock(g, name, err);
+
+        if (lock < 0)
+                return lock;
         if (running_pid(g, name) > 0)
                 return 0;
         r = monitor_exe_path(&exe, err);
@@ -212,9 +242,14 @@ int
 network_dns_stop(const struct cli_globals *g, const char *name, struct err *err)
 {
         cleanup_free char *path = pid_path(g, name);
-        pid_t pid = running_pid(g, name);
+        cleanup_free char *lock_path = xasprintf("%s/networks/%s/dns.lock", g->run_root, name);
+        cleanup_close int lock = dns_lock(g, name, err);
+        pid_t pid;
         struct timespec ts = { 0, 10 * 1000 * 1000 };
 
+        if (lock < 0)
+                return lock;
+        pid = running_pid(g, name);
         if (pid > 0 && kill(pid, SIGTERM) < 0 && errno != ESRCH)
                 return err_setf(err, -errno, "stop the DNS responder of network '%s' (pid %d): %s",
                                 name, (int)pid, strerror(errno));
@@ -227,6 +262,8 @@ network_dns_stop(const struct cli_globals *g, const char *name, struct err *err)
         }
         if (unlink(path) < 0 && errno != ENOENT)
                 return err_setf(err, -errno, "remove '%s': %s", path, strerror(errno));
+        /* the lock file goes with the pid file, so that the network's run dir can go */
+        unlink(lock_path);
         return 0;
 }
 

@@ -39,7 +39,8 @@ leftovers() {
 	fi
 	[ -z "$(ls "$ROOT/networks" 2>/dev/null)" ] || echo "networks left: $(ls "$ROOT/networks")"
 	grep " $T/" /proc/self/mountinfo 2>/dev/null || true
-	pgrep -f "berth --root $ROOT " >/dev/null 2>&1 && echo "processes left: $(pgrep -af "berth --root $ROOT ")"
+	pgrep -f "berth(-monitor)? --root $ROOT " >/dev/null 2>&1 &&
+		echo "processes left: $(pgrep -af "berth(-monitor)? --root $ROOT ")"
 	links_after=$(our_links)
 	[ "$links_after" -le "$links_before" ] || echo "links left: $links_before -> $links_after"
 	true
