@@ -23,6 +23,8 @@ leftovers() {
 		find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null
 	done
 	grep " $T/" /proc/self/mountinfo 2>/dev/null || true
+	# monitors and DNS responders of this root (networks a test made are its to remove)
+	pgrep -af "berth(-monitor)? --root $ROOT " 2>/dev/null || true
 }
 
 cleanup() {
