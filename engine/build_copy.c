@@ -34,6 +34,7 @@
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/strv.h"
+#include "engine/archive_dl.h"
 #include "engine/build_copy_int.h"
 #include "engine/build_int.h"
 #include "engine/layer.h"
@@ -519,7 +520,9 @@ build_exec_copy(struct build *b, const struct dfstage_step *st, struct build_img
                 p.st = &u;
                 p.src_dir = b->url_dir;
         }
-        if (st->from)
+        if (st->cmd == DF_ADD && st->unpack != 0) /* the child may unpack: load before fork */
+                r = archive_dl_load(err);
+        if (r == 0 && st->from)
                 r = build_from_img(b, st->from, st->from_stage, &from, err);
         if (r == 0)
                 r = build_stage_dirs(b, &upper, &work, err);

@@ -35,14 +35,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
+#include "engine/archive_dl.h"
 #include "engine/container.h"
 #include "engine/jsonx.h"
 #include "engine/layer.h"
@@ -682,8 +680,15 @@ ctr_cp(const struct ctr *c, const char *from, const char *to, int to_container,
        const struct ctr_cp_opts *o, struct err *err)
 {
         struct job j = { .o = o, .from = from, .to = to, .to_container = to_container };
-        int rootfd = running_root(c), r;
+        int rootfd, r;
 
+        /* a tar on stdin or stdout: libarchive, loaded here before any fork */
+        if (strcmp(to_container ? from : to, "-") == 0) {
+                r = archive_dl_load(err);
+                if (r < 0)
+                        return r;
+        }
+        rootfd = running_root(c);
         if (rootfd == -ESRCH)
                 return run_stopped(c, &j, err);
         r = job_run(&j, rootfd, err);

@@ -21,6 +21,7 @@
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
+#include "engine/archive_dl.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
 #include "engine/ref.h"
@@ -373,6 +374,8 @@ image_import(struct store *s, int fd, const char *name, const struct image_impor
         struct image_layer_ref ref;
         int r = check_name(name, &names, err);
 
+        if (r == 0)
+                r = archive_dl_load(err); /* before the store is touched: a clear error */
         if (r == 0)
                 r = import_config(DIGEST_PREFIX "0", o, &config, err); /* check the changes */
         if (r < 0)

@@ -23,14 +23,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "base/strv.h"
+#include "engine/archive_dl.h"
 #include "engine/image.h"
 #include "engine/jsonx.h"
 #include "engine/ref.h"
@@ -445,8 +443,10 @@ image_save(struct store *s, char *const *what, enum image_format fmt, int fd, st
         struct save_item *items = NULL;
         struct store_index idx = { 0 };
         size_t n = 0;
-        int r = store_pin(s, err); /* keeps GC away from the blobs being read */
+        int r = archive_dl_load(err);
 
+        if (r == 0)
+                r = store_pin(s, err); /* keeps GC away from the blobs being read */
         if (r == 0)
                 r = store_index_read(s, &idx, err);
         if (r == 0)
@@ -973,6 +973,9 @@ image_load(struct store *s, int fd, struct image_load_result *ret, struct err *e
         int r;
 
         *ret = (struct image_load_result){ 0 };
+        r = archive_dl_load(err);
+        if (r < 0)
+                return r;
         ld.buf = xmalloc(CHUNK);
         r = store_pin(s, err);
         if (r == 0)

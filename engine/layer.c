@@ -15,6 +15,7 @@
  * digest and the diff ID are computed in the same single pass.
  */
 #include "engine/layer.h"
+#include "engine/archive_dl.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,8 +31,6 @@
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -905,8 +904,10 @@ layer_apply(int rootfd, layer_read_fn rd, void *ctx, const struct layer_opts *op
         struct applier ap = { .rootfd = rootfd, .err = err };
         struct source s = { .rd = rd, .ctx = ctx };
         struct archive *in = NULL;
-        int r;
+        int r = archive_dl_load(err);
 
+        if (r < 0)
+                return r;
         fill_opts(&ap.o, opts);
         s.max_tar = ap.o.max_tar_bytes;
         s.o = &ap.o;
@@ -1303,8 +1304,10 @@ layer_diff(int dirfd, layer_write_fn wr, void *ctx, const struct layer_diff_opts
            struct layer_stats *ret_stats, struct err *err)
 {
         struct differ df = { .o = opts, .wr = wr, .ctx = ctx, .err = err };
-        int r;
+        int r = archive_dl_load(err);
 
+        if (r < 0)
+                return r;
         digester_init(&df.d);
         df.buf = xmalloc(CHUNK);
         df.a = archive_write_new();
