@@ -827,30 +827,6 @@ inspect_one(const struct cli_globals *g, const struct network_paths *p, const ch
 }
 
 static int
-inspect_print(const char *fmt, json_object *all, struct err *err)
-{
-        struct report_tmpl t = { 0 };
-        int r;
-
-        if (!fmt || strcmp(fmt, "json") == 0) {
-                cleanup_free char *s = jsonx_string(all, "    ");
-
-                puts(s);
-                return 0;
-        }
-        r = report_tmpl_parse(fmt, &t, err);
-        for (size_t i = 0; r == 0 && i < json_object_array_length(all); i++) {
-                cleanup_sbuf struct sbuf sb = SBUF_INIT;
-
-                r = report_tmpl_render(&t, json_object_array_get_idx(all, i), &sb, err);
-                if (r == 0)
-                        puts(sb.buf);
-        }
-        report_tmpl_release(&t);
-        return r;
-}
-
-static int
 cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
         static const struct option opts[] = {
@@ -887,7 +863,7 @@ cmd_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
                 if (r == 0)
                         json_object_array_add(all, o);
         }
-        r = inspect_print(fmt, all, err);
+        r = report_print_inspect(fmt, all, err);
         json_object_put(all);
         network_paths_release(&p);
         return first ? first : r;

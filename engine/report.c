@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/sbuf.h"
 #include "base/strv.h"
 #include "engine/jsonx.h"
 
@@ -550,6 +552,30 @@ report_print_rows(const char *fmt, json_object *header, json_object **rows, size
         if (r == 0)
                 report_table_flush(&tab, stdout);
         report_table_release(&tab);
+        report_tmpl_release(&t);
+        return r;
+}
+
+int
+report_print_inspect(const char *fmt, json_object *all, struct err *err)
+{
+        struct report_tmpl t = { 0 };
+        int r;
+
+        if (!fmt || strcmp(fmt, "json") == 0) {
+                cleanup_free char *s = jsonx_string(all, "    ");
+
+                puts(s);
+                return 0;
+        }
+        r = report_tmpl_parse(fmt, &t, err);
+        for (size_t i = 0; r == 0 && i < json_object_array_length(all); i++) {
+                cleanup_sbuf struct sbuf sb = SBUF_INIT;
+
+                r = report_tmpl_render(&t, json_object_array_get_idx(all, i), &sb, err);
+                if (r == 0)
+                        puts(sb.buf);
+        }
         report_tmpl_release(&t);
         return r;
 }

@@ -61,3 +61,7 @@ void report_go_value(struct sbuf *sb, json_object *v);
  * rendered from header (borrowed; may be NULL when fmt is not a table). */
 int report_print_rows(const char *fmt, json_object *header, json_object **rows, size_t n,
                       struct err *err);
+
+/* report_print_inspect: an `inspect` result (a JSON array) as docker prints it: indented JSON
+ * (fmt NULL or "json"), or fmt, a template, rendered once per element. */
+int report_print_inspect(const char *fmt, json_object *all, struct err *err);

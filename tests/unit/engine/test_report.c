@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -171,6 +172,50 @@ test_report__template_table_and_errors(void **state)
         assert_non_null(strstr(err.msg, "unterminated"));
 }
 
+/* capture: what fn printed on stdout */
+static char *
+capture_inspect(const char *fmt, json_object *all, int *ret)
+{
+        char path[] = "/tmp/berth-report-XXXXXX";
+        int fd = mkstemp(path), saved = dup(1);
+        char *buf = calloc(1, 4096);
+
+        fflush(stdout);
+        dup2(fd, 1);
+        *ret = report_print_inspect(fmt, all, &(struct err){ 0 });
+        fflush(stdout);
+        dup2(saved, 1);
+        close(saved);
+        lseek(fd, 0, SEEK_SET);
+        if (read(fd, buf, 4095) < 0)
+                buf[0] = 0;
+        close(fd);
+        unlink(path);
+        return buf;
+}
+
+static void
+test_report__inspect_json_and_template(void **state)
+{
+        json_object *all = json_tokener_parse("[{\"Name\": \"a\"}, {\"Name\": \"b\"}]");
+        char *out;
+        int r;
+
+        (void)state;
+        out = capture_inspect(NULL, all, &r);
+        assert_int_equal(r, 0);
+        assert_string_equal(out, "[\n    {\n        \"Name\": \"a\"\n    },\n    {\n        \"Name\": \"b\"\n    }\n]\n");
+        free(out);
+        out = capture_inspect("{{.Name}}", all, &r);
+        assert_int_equal(r, 0);
+        assert_string_equal(out, "a\nb\n");
+        free(out);
+        out = capture_inspect("{{.Name", all, &r);
+        assert_int_equal(r, -EINVAL);
+        free(out);
+        json_object_put(all);
+}
+
 int
 main(void)
 {
@@ -181,6 +226,7 @@ main(void)
                 cmocka_unit_test(test_report__table_aligns_like_tabwriter),
                 cmocka_unit_test(test_report__templates_render_fields),
                 cmocka_unit_test(test_report__template_table_and_errors),
+                cmocka_unit_test(test_report__inspect_json_and_template),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
