@@ -41,6 +41,8 @@ leftovers() {
 	grep " $T/" /proc/self/mountinfo 2>/dev/null || true
 	pgrep -f "berth(-monitor)? --root $ROOT " >/dev/null 2>&1 &&
 		echo "processes left: $(pgrep -af "berth(-monitor)? --root $ROOT ")"
+	t=berth_$(printf '%s' "$ROOT" | sha256sum | cut -c1-8)
+	nft list table ip "$t" >/dev/null 2>&1 && echo "nftables table $t left"
 	links_after=$(our_links)
 	[ "$links_after" -le "$links_before" ] || echo "links left: $links_before -> $links_after"
 	true

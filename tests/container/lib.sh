@@ -23,22 +23,34 @@ leftovers() {
 		find /sys/fs/cgroup -maxdepth 4 -type d -name "$id" 2>/dev/null
 	done
 	grep " $T/" /proc/self/mountinfo 2>/dev/null || true
-	# monitors and DNS responders of this root (networks a test made are its to remove)
-	pgrep -af "berth(-monitor)? --root $ROOT " 2>/dev/null || true
+	for r in "$T"/root "$T"/root-*; do
+		[ -d "$r" ] || continue
+		# monitors and DNS responders of the root (networks a test made are its to remove)
+		pgrep -af "berth(-monitor)? --root $r " 2>/dev/null || true
+		# its nftables table (berth_<8 hex of sha256(root)>) goes with its last network
+		t=berth_$(printf '%s' "$r" | sha256sum | cut -c1-8)
+		nft list table ip "$t" >/dev/null 2>&1 && echo "nftables table $t of $r left"
+	done
+	true
 }
 
 cleanup() {
 	rc=$?
 	set +e
-	if [ -d "$ROOT/containers" ]; then
-		for id in $(b container ls -aq 2>/dev/null); do b container rm -f "$id" >/dev/null 2>&1; done
-	fi
-	# the default network a container without --network created (hidden --predefined:
-	# `network rm bridge` is refused as docker refuses it)
-	if [ -f "$ROOT/networks/bridge.json" ]; then
-		b network rm --predefined bridge >/dev/null 2>&1 ||
-			{ echo "FAIL: could not remove the default network" >&2; [ $rc -eq 0 ] && rc=1; }
-	fi
+	# every root the test used ($T/root, and $T/root-* some tests switch to)
+	for r in "$T"/root "$T"/root-*; do
+		[ -d "$r" ] || continue
+		ROOT=$r
+		if [ -d "$ROOT/containers" ]; then
+			for id in $(b container ls -aq 2>/dev/null); do b container rm -f "$id" >/dev/null 2>&1; done
+		fi
+		# the default network a container without --network created (hidden --predefined:
+		# `network rm bridge` is refused as docker refuses it)
+		if [ -f "$ROOT/networks/bridge.json" ]; then
+			b network rm --predefined bridge >/dev/null 2>&1 ||
+				{ echo "FAIL: could not remove the default network" >&2; [ $rc -eq 0 ] && rc=1; }
+		fi
+	done
 	left=$(leftovers)
 	if [ -n "$left" ]; then
 		echo "FAIL: left behind after rm -f:" >&2
