@@ -29,6 +29,7 @@
 
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -56,6 +57,7 @@ struct xprep {
         char **procs; /* cgroup.procs of each hierarchy */
         int socks[2];
         struct rt_plan plan;
+        struct rlimit rlim[RLIM_NLIMITS]; /* PID 1's: the container's --ulimit values */
 };
 
 static void
@@ -189,6 +191,12 @@ prepare(const char *run_dir, struct xprep *x, struct err *err)
                 return err_setf(err, -EINVAL, "the working directory '%s' is not an absolute path",
                                 cfg->cwd);
         r = open_pid1(run_dir, x, err);
+        /* an exec'd process gets the container's resource limits, as docker's does: read them
+         * from its PID 1 (the runtime set them there from --ulimit) */
+        for (int i = 0; r == 0 && i < RLIM_NLIMITS; i++)
+                if (prlimit(x->st.pid, (enum __rlimit_resource)i, NULL, &x->rlim[i]) < 0)
+                        r = err_setf(err, -errno, "read the container's resource limits: %s",
+                                     strerror(errno));
         if (r == 0)
                 r = prepare_user(x, err);
         if (r == 0)
@@ -300,6 +308,9 @@ process(const struct xprep *x, int sock, int slave)
                         signal(sig, SIG_DFL);
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        for (int i = 0; i < RLIM_NLIMITS; i++)
+                if (setrlimit((enum __rlimit_resource)i, &x->rlim[i]) < 0)
+                        xfail(sock, "set the container's resource limits", "", errno, 125);
         enter_cwd(x, sock);
         rt_child_exec(&x->plan, sock);
 }

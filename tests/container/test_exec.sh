@@ -97,6 +97,13 @@ wait_for 10 sh -c "'$BERTH' --root '$ROOT' container inspect hc | grep -q '\"Sta
 	fail "probe with the container's caps/seccomp/env never healthy: $(b container inspect hc | grep -A3 Output)"
 b container rm -f hc >/dev/null
 
+say "an exec'd process has the container's --ulimit values"
+b container run -d --name ul --network none --ulimit nofile=123:456 busybox sleep 1000 >/dev/null
+remember_id ul
+[ "$(b container exec ul sh -c 'ulimit -n')" = 123 ] || fail "exec soft nofile: $(b container exec ul sh -c 'ulimit -n')"
+[ "$(b container exec ul sh -c 'ulimit -Hn')" = 456 ] || fail "exec hard nofile: $(b container exec ul sh -c 'ulimit -Hn')"
+b container rm -f ul >/dev/null
+
 say "stopped and paused containers"
 b container stop -t 0 nnp >/dev/null
 expect_code 125 b container exec nnp true
