@@ -143,6 +143,21 @@ stop_one(struct cli_globals *g, const char *ref, const char *secs, int print, st
         return r;
 }
 
+/* stop_time: a --time value (seconds, -1 = wait for ever, at most a day) into *ret. */
+static int
+stop_time(const char *s, const char **ret, struct err *err)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < -1 || v > 86400)
+                return err_setf(err, -EINVAL, "invalid --time '%s'", s);
+        *ret = s;
+        return 0;
+}
+
 int
 cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -153,18 +168,14 @@ cmd_container_stop(struct cli_globals *g, int argc, char **argv, struct err *err
                 { 0 },
         };
         const char *secs = NULL;
-        char *end;
         int c, r = 0;
 
         optind = 1;
         opterr = 0;
         while ((c = getopt_long(argc, argv, "t:s:", opts, NULL)) != -1) {
                 if (c == 't') {
-                        errno = 0;
-                        long v = strtol(optarg, &end, 10);
-                        if (errno || *end || v < -1 || v > 86400)
-                                return err_setf(err, -EINVAL, "invalid --time '%s'", optarg);
-                        secs = optarg;
+                        if (stop_time(optarg, &secs, err) < 0)
+                                return err->code;
                 } else if (c == 's') {
                         return err_setf(err, -ENOTSUP, "'container stop --signal' is not "
                                         "available yet (use --stop-signal at run)");
@@ -191,7 +202,6 @@ cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *
                 { 0 },
         };
         const char *secs = NULL;
-        char *end;
         int c, r = 0;
 
         optind = 1;
@@ -200,11 +210,8 @@ cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *
                 if (c != 't')
                         return err_setf(err, -EINVAL, "unknown flag '%s' for 'container restart'",
                                         argv[optind - 1]);
-                errno = 0;
-                long v = strtol(optarg, &end, 10);
-                if (errno || *end || v < -1 || v > 86400)
-                        return err_setf(err, -EINVAL, "invalid --time '%s'", optarg);
-                secs = optarg;
+                if (stop_time(optarg, &secs, err) < 0)
+                        return err->code;
         }
         if (optind >= argc)
                 return err_setf(err, -EINVAL, "'container restart' requires at least 1 argument");
