@@ -176,7 +176,7 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         cleanup_close int exe_fd = -1;
         struct termios saved;
         int p[2], code, raw;
-        pid_t pid, prime;
+        pid_t pid;
 
         code = path_getcwd(&cwd, err);
         if (code == 0)
@@ -204,16 +204,12 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         close(p[1]);
         close(TAKE_FD(exe_fd));
         waitpid(pid, NULL, 0);
-        /* the monitor's cgroup migration then waits less (runtime.h) */
-        prime = rt_cgroup_prime();
         /* -it: every key goes to the container's pty (the monitor reads our stdin) */
         raw = attach && interactive && jsonx_bool(c->config, "Tty") && cmd_container_tty_raw(&saved);
         code = await_monitor(c, p[0], attach, err);
         if (raw)
                 cmd_container_tty_restore(&saved);
         close(p[0]);
-        if (prime > 0)
-                waitpid(prime, NULL, 0);
         return code;
 }
 

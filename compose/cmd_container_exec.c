@@ -44,7 +44,6 @@
 #include "engine/runtime.h"
 
 #define EXEC_ENV_FILE_MAX (1u << 20)
-#define PRIME_ENV         "BERTH_EXEC_PRIME_PID"
 
 struct exec_opts {
         int interactive, tty, detach, privileged;
@@ -509,34 +508,6 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
         return code;
 }
 
-/* prime_start: the cgroup migration's wait (rt_cgroup_prime) runs while we re-execute from the
- * sealed copy and prepare; the child's pid crosses the re-exec in the environment. */
-static void
-prime_start(void)
-{
-        char v[16];
-        pid_t pid;
-
-        if (getenv(PRIME_ENV))
-                return; /* started by the image before the re-exec */
-        pid = rt_cgroup_prime();
-        snprintf(v, sizeof(v), "%d", (int)pid);
-        if (pid > 0)
-                setenv(PRIME_ENV, v, 1);
-}
-
-static void
-prime_reap(void)
-{
-        const char *v = getenv(PRIME_ENV);
-        long pid = v ? strtol(v, NULL, 10) : 0;
-
-        unsetenv(PRIME_ENV);
-        if (pid > 0)
-                while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
-                        ;
-}
-
 int
 cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -544,12 +515,9 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
         struct ctr *c = NULL;
         int first, r;
 
-        prime_start();
         r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
-        if (r < 0) {
-                prime_reap();
+        if (r < 0)
                 return err_exit_code(err, 125, r);
-        }
         first = parse(g, &o, argc, argv, err);
         r = first < 0 ? first : ctr_open(g->root, g->run_root, argv[first], &c, err);
         if (r >= 0)
@@ -558,6 +526,5 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
                 r = run_exec(g, &o, c, argv + first + 1, err);
         strv_free(o.env);
         ctr_free(c);
-        prime_reap();
         return r < 0 && !err->exit_code ? err_exit_code(err, 125, r) : r;
 }

@@ -522,15 +522,16 @@ prepare(struct prep *p, struct err *err)
 
 /* ---- spawning -------------------------------------------------------------------------- */
 
-/* struct clone_args of clone3(2), CLONE_ARGS_SIZE_VER2 */
-struct clone3_args {
-        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-        uint64_t set_tid, set_tid_size, cgroup;
-};
+pid_t
+rt_fork_into_cgroup(int cgfd, int *ret_in)
+{
+        struct clone3_args a = { .flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+                                 .cgroup = (uint64_t)cgfd };
+        long pid = cgfd >= 0 ? syscall(SYS_clone3, &a, sizeof(a)) : -1;
 
-#ifndef CLONE_INTO_CGROUP
-#        define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
+        *ret_in = pid >= 0;
+        return pid >= 0 ? (pid_t)pid : fork();
+}
 
 static unsigned long
 clone_flags(const struct rt_config *cfg)

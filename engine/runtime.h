@@ -232,14 +232,6 @@ int rt_frozen(const char *run_dir);
 #define RT_PIDS_MAX 1000000
 int rt_pids(const char *run_dir, pid_t **ret, size_t *ret_n, struct err *err);
 
-/* rt_cgroup_prime: a head start for the next cgroup migration. The first migration after a
- * quiet spell waits for an RCU grace period (milliseconds; the kernel's
- * cgroup_threadgroup_rwsem, one for all hierarchies), and later ones within about a grace
- * period do not. This forks a child that moves itself into its own cgroup (a no-op that takes
- * the same path) and exits, so that the wait overlaps the caller's own work. Returns the
- * child's pid (the caller reaps it) or -errno. */
-pid_t rt_cgroup_prime(void);
-
 /* rt_oom_killed: whether the container's memory cgroup saw an OOM kill (1/0). */
 int rt_oom_killed(const char *run_dir, struct err *err);
 

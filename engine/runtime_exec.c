@@ -4,8 +4,11 @@
  * against the start time in the state file, so a reused pid is never entered), the user from
  * the container's /etc/passwd and /etc/group read through /proc/PID/root with
  * RESOLVE_IN_ROOT, the capability set, the seccomp BPF and the environment. Then:
- *   caller --fork--> helper: writes itself into the container's cgroup.procs (while the
- *     host's paths are still visible), joins its ipc, uts, net, cgroup, pid and mount
+ *   caller --clone3--> helper: born in the container's v2 cgroup (CLONE_INTO_CGROUP), it
+ *     moves itself into each v1 hierarchy's cgroup by writing 0 to its `tasks` file (while
+ *     the host's paths are still visible). Neither takes the kernel's cgroup_threadgroup_rwsem
+ *     for writing, whose first use after a quiet spell waits an RCU grace period (5-10 ms
+ *     here), as writing to cgroup.procs would. The helper then joins its ipc, uts, net, cgroup, pid and mount
  *     namespaces in one setns(pidfd) (the mount namespace also moves root and cwd into the
  *     container), opens a pty of the container's devpts when asked, and clone(CLONE_PARENT)s
  *     the process, which is thus the caller's child and inside the container's pid namespace.
@@ -27,11 +30,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -54,7 +59,8 @@ struct xprep {
         struct sock_filter *bpf;
         struct sock_fprog fprog;
         char **env;
-        char **procs; /* cgroup.procs of each hierarchy */
+        char **tasks; /* the `tasks` file of each v1 hierarchy */
+        int v2_cgroup; /* the v2 cgroup, for CLONE_INTO_CGROUP; -1 when none */
         int socks[2];
         struct rt_plan plan;
         struct rlimit rlim[RLIM_NLIMITS]; /* PID 1's: the container's --ulimit values */
@@ -69,13 +75,36 @@ xprep_release(struct xprep *x)
         rt_user_release(&x->user);
         free(x->bpf);
         strv_free(x->env);
-        strv_free(x->procs);
+        strv_free(x->tasks);
+        if (x->v2_cgroup >= 0)
+                close(x->v2_cgroup);
         for (int i = 0; i < 2; i++)
                 if (x->socks[i] >= 0)
                         close(x->socks[i]);
 }
 
 /* ---- in the caller ----------------------------------------------------------------------- */
+
+/* open_cgroups: the v2 cgroup as a directory fd, the v1 ones as paths of `tasks`. A
+ * hierarchy can lack the dir (e.g. mounted after the container started): it is skipped. */
+static int
+open_cgroups(struct xprep *x)
+{
+        strv_foreach(cg, x->st.cgroups) {
+                int fd = open(cg, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                struct statfs sf;
+
+                if (fd < 0)
+                        continue;
+                if (x->v2_cgroup < 0 && fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+                        x->v2_cgroup = fd;
+                        continue;
+                }
+                close(fd);
+                strv_push(&x->tasks, xasprintf("%s/tasks", cg));
+        }
+        return 0;
+}
 
 static int
 open_pid1(const char *run_dir, struct xprep *x, struct err *err)
@@ -96,12 +125,7 @@ open_pid1(const char *run_dir, struct xprep *x, struct err *err)
         /* the pid could have been reused between the check and the open */
         if (!rt_state_running(&x->st))
                 return err_setf(err, -ESRCH, "the container is not running");
-        strv_foreach(cg, x->st.cgroups) {
-                char *p = xasprintf("%s/cgroup.procs", cg);
-
-                strv_push(&x->procs, p);
-        }
-        return 0;
+        return open_cgroups(x);
 }
 
 /* read_etc: the text of /etc/NAME in the container (NULL when absent). Opened O_PATH first:
@@ -236,17 +260,25 @@ xfail(int sock, const char *what, const char *detail, int errnum, int code)
         _exit(code);
 }
 
+/* join_cgroups: the v1 ones (we are single-threaded: moving this thread moves the process),
+ * and the v2 one when the clone could not be born in it. */
 static void
-join_cgroups(const struct xprep *x, int sock)
+join_cgroups(const struct xprep *x, int sock, int in_v2)
 {
-        strv_foreach(p, x->procs) {
+        strv_foreach(p, x->tasks) {
                 int fd = open(p, O_WRONLY | O_CLOEXEC);
 
-                /* a v1 hierarchy can lack the dir (e.g. mounted after the container started) */
                 if (fd < 0 && errno == ENOENT)
                         continue;
                 if (fd < 0 || write(fd, "0", 1) != 1)
                         xfail(sock, "join cgroup", p, errno, 125);
+                close(fd);
+        }
+        if (!in_v2 && x->v2_cgroup >= 0) {
+                int fd = openat(x->v2_cgroup, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+                if (fd < 0 || write(fd, "0", 1) != 1)
+                        xfail(sock, "join cgroup", "cgroup.procs", errno, 125);
                 close(fd);
         }
 }
@@ -316,12 +348,12 @@ process(const struct xprep *x, int sock, int slave)
 }
 
 __attribute__((noreturn)) static void
-helper(const struct xprep *x)
+helper(const struct xprep *x, int in_v2)
 {
         int sock = x->socks[1], master = -1, slave = -1;
         long pid;
 
-        join_cgroups(x, sock);
+        join_cgroups(x, sock, in_v2);
         if (setns(x->pidfd, NS_FLAGS) < 0)
                 xfail(sock, "join the container's namespaces", "", errno, 125);
         if (x->cfg->tty && (master = rt_pty_open(&slave)) < 0)
@@ -406,9 +438,9 @@ int
 rt_exec(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_proc *ret,
         int *ret_exit_code, struct err *err)
 {
-        struct xprep x = { .cfg = cfg, .pidfd = -1, .socks = { -1, -1 } };
+        struct xprep x = { .cfg = cfg, .pidfd = -1, .socks = { -1, -1 }, .v2_cgroup = -1 };
         pid_t pid;
-        int r;
+        int in_v2, r;
 
         *ret = (struct rt_exec_proc){ .pid = 0, .pidfd = -1, .pty = -1 };
         if (ret_exit_code)
@@ -419,9 +451,9 @@ rt_exec(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exec_pr
                                 "(call rt_exe_protect() first)");
         r = prepare(run_dir, &x, err);
         if (r == 0) {
-                pid = fork();
+                pid = rt_fork_into_cgroup(x.v2_cgroup, &in_v2);
                 if (pid == 0)
-                        helper(&x);
+                        helper(&x, in_v2);
                 if (pid < 0)
                         r = err_setf(err, -errno, "fork: %s", strerror(errno));
         }

@@ -18,6 +18,21 @@
 #include "base/err.h"
 #include "engine/runtime.h"
 
+/* struct clone_args of clone3(2), CLONE_ARGS_SIZE_VER2 */
+struct clone3_args {
+        uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+        uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#        define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* rt_fork_into_cgroup: fork(2), the child born in the v2 cgroup cgfd (CLONE_INTO_CGROUP:
+ * no migration, so no wait for the kernel's cgroup_threadgroup_rwsem). *ret_in tells whether
+ * it was; when not (cgfd < 0, or a kernel or filter without clone3) it is a plain fork. */
+pid_t rt_fork_into_cgroup(int cgfd, int *ret_in);
+
 /* ---- users: runtime_user.c ------------------------------------------------------------- */
 
 /* The identity the container's process takes (runc's ExecUser, docker's AdditionalGids). */

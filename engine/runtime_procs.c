@@ -1,5 +1,5 @@
 /* runtime_procs: a container's processes: pause and unpause with the cgroup freezer, the
- * list of its pids (cgroup.procs), and rt_cgroup_prime.
+ * list of its pids (cgroup.procs).
  *
  * cgroup v1: <freezer dir>/freezer.state takes "FROZEN" or "THAWED" and reads "FREEZING"
  * until every task is frozen. cgroup v2: <dir>/cgroup.freeze takes "1" or "0" and
@@ -212,51 +212,4 @@ rt_pids(const char *run_dir, pid_t **ret, size_t *ret_n, struct err *err)
         if (r < 0)
                 return err_setf(err, r, "list the container's processes: %s", strerror(-r));
         return 0;
-}
-
-/* own_procs: the cgroup.procs of this process's own cgroup in the first hierarchy found. */
-static char *
-own_procs(void)
-{
-        cleanup_free char *mi = NULL, *self = NULL;
-        cleanup_strv char **lines = NULL;
-        struct rt_cg_layout l = { 0 };
-        char *ret = NULL;
-
-        if (fs_read_capped("/proc/self/mountinfo", 16u << 20, &mi, NULL, NULL) < 0 ||
-            fs_read_capped("/proc/self/cgroup", 1u << 20, &self, NULL, NULL) < 0 ||
-            rt_cgroup_parse_mountinfo(mi, &l, NULL) < 0)
-                return NULL;
-        lines = strv_split(self, "\n");
-        strv_foreach(line, lines) {
-                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-                if (!c2)
-                        continue;
-                *c2 = '\0';
-                for (size_t i = 0; i < l.n && !ret; i++)
-                        if (l.h[i].v2 ? c1[1] == '\0' : strcmp(l.h[i].controllers, c1 + 1) == 0)
-                                ret = xasprintf("%s%s/cgroup.procs", l.h[i].mountpoint, c2 + 1);
-                if (ret)
-                        break;
-        }
-        rt_cg_layout_release(&l);
-        return ret;
-}
-
-pid_t
-rt_cgroup_prime(void)
-{
-        pid_t pid = fork();
-        char *procs;
-        int fd;
-
-        if (pid != 0)
-                return pid < 0 ? -errno : pid;
-        procs = own_procs();
-        fd = procs ? open(procs, O_WRONLY | O_CLOEXEC) : -1;
-        if (fd >= 0 && write(fd, "0", 1) < 0) {
-                /* only a head start: nothing depends on it */
-        }
-        _exit(0);
 }
