@@ -33,6 +33,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/memshed.h"
 #include "base/sha256.h"
 #include "base/strv.h"
 #include "compose/network_int.h"
@@ -337,8 +338,10 @@ dns_run(const struct cli_globals *g, const char *name, int ready_fd, struct err 
         if (r == 0)
                 r = dns_listen_record(g, name, n->gateway, &c.fd, err);
         ready_say(ready_fd, r < 0 ? err->msg : "ok");
-        if (r == 0)
+        if (r == 0) {
+                memshed(); /* it idles for the network's lifetime (base/memshed.h) */
                 r = net_dns_serve(&c, err);
+        }
         if (c.fd >= 0)
                 close(c.fd);
         if (c.stop_fd >= 0)

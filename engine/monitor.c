@@ -36,6 +36,7 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/memshed.h"
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "engine/monitor.h"
@@ -66,6 +67,7 @@ struct mon {
         int64_t restart_at;      /* ms: restart then (0 = none) */
         int64_t started_ms;
         int restarts, last_code, done;
+        int shed;                /* heavy work happened: memshed() before idling again */
         char error[ERR_MSG_MAX]; /* why the last start failed, for the attached CLI */
         struct mon_health health;
 };
@@ -466,6 +468,7 @@ do_restart(struct mon *m)
 
         m->restart_at = 0;
         m->restarts++;
+        m->shed = 1;
         rt_delete(m->c->run_dir, &e2);
         if (spawn(m, &e) < 0) {
                 struct rt_exit ex = { .code = m->last_code ? m->last_code : 125 };
@@ -759,10 +762,22 @@ on_timers(struct mon *m)
                 mon_health_tick(&m->health, m->c, &m->cfg.rt, m->pid, now);
 }
 
+/* shed: back to idling after work: what the work touched goes back to the kernel */
+static void
+shed(struct mon *m)
+{
+        if (!m->shed)
+                return;
+        m->shed = 0;
+        malloc_trim(0);
+        memshed();
+}
+
 static void
 loop(struct mon *m)
 {
         while (!m->done) {
+                shed(m);
                 struct pollfd p[6] = {
                         { .fd = m->sigfd, .events = POLLIN },
                         { .fd = m->sock, .events = POLLIN },
@@ -778,6 +793,8 @@ loop(struct mon *m)
                 for (int s = 0; s < 2; s++)
                         if (n > 0 && p[2 + s].revents && m->pipes[s] >= 0)
                                 pump(m, s);
+                /* a health probe, a signal, a request or a restart ran code idling does not */
+                m->shed = n > 0 && (p[0].revents || p[1].revents || p[4].revents);
                 if (n > 0 && p[4].revents)
                         mon_health_read(&m->health);
                 if (n > 0 && p[5].revents && m->in >= 0)
@@ -882,8 +899,9 @@ monitor_run(const char *root, struct ctr *c, int attach, int interactive, struct
         if (r >= 0)
                 r = spawn(&m, err);
         /* what building the config and creating the container took (seccomp filter, netlink
-         * caches) goes back to the kernel: the monitor idles for the container's lifetime */
-        malloc_trim(0);
+         * caches, the startup code's pages) goes back to the kernel before the loop: the
+         * monitor idles for the container's lifetime (base/memshed.h) */
+        m.shed = 1;
         if (r < 0) {
                 if (!m.last_code)
                         m.last_code = 125;
