@@ -27,6 +27,8 @@ docker_ctr=
 cleanup() {
         local d
         [ -d "$tmp/root/containers" ] && "$berth" --root "$tmp/root" container rm -f bench >/dev/null 2>&1
+        # the default network (bridge, nftables table), if anything made it
+        [ -d "$tmp/root" ] && "$berth" --root "$tmp/root" network rm --predefined bridge >/dev/null 2>&1
         [ -n "$docker_ctr" ] && docker rm -f "$docker_ctr" >/dev/null 2>&1
         for d in /sys/fs/cgroup/*/"$cgp" /sys/fs/cgroup/"$cgp"; do
                 [ -d "$d" ] && rmdir "$d" 2>/dev/null
@@ -117,7 +119,7 @@ echo
 echo "exec: \`exec C true\` in a running container (sleep), median of $n runs"
 printf '%-34s %11s %15s\n' "" "back to back" "after 0.3 s idle"
 if [ -x "$berth" ] && [ -d "$tmp/root" ] &&
-        "$berth" --root "$tmp/root" container run -d --name bench bench-busybox sleep 100000 >/dev/null; then
+        "$berth" --root "$tmp/root" container run -d --network none --name bench bench-busybox sleep 100000 >/dev/null; then
         report "berth container exec" "$berth" --root "$tmp/root" container exec bench true
 else
         printf '%-34s cannot start a container\n' "berth container exec"

@@ -13,9 +13,11 @@
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "base/strv.h"
 #include "compose/cli.h"
 #include "compose/container_int.h"
+#include "compose/network_int.h"
 #include "compose/progress.h"
 #include "compose/stack.h"
 #include "engine/image.h"
@@ -23,6 +25,7 @@
 #include "engine/monitor.h"
 #include "engine/store.h"
 #include "engine/volume.h"
+#include "net/net.h"
 
 struct stop_ctx {
         struct stack *s;
@@ -196,6 +199,21 @@ remove_images(struct stack *s, const char *rmi, struct progress *pg, struct err 
         return r;
 }
 
+/* nat_sync: the table as the NAT state says (nothing to do when a network's removal did it) */
+static int
+nat_sync(struct cli_globals *g, struct err *err)
+{
+        struct network_paths p;
+        struct err ignored = { 0 };
+        int r = 0;
+
+        network_paths_init(g, &p);
+        if (fs_is_dir(p.nat_dir))
+                r = net_nat_sync(&(struct net_nat){ p.nat_dir, p.table }, err ? err : &ignored);
+        network_paths_release(&p);
+        return r;
+}
+
 int
 cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -203,7 +221,7 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
         struct stack *s = NULL;
         struct progress pg;
         struct stop_ctx x;
-        int first = down_parse(&o, argc, argv, err), r;
+        int first = down_parse(&o, argc, argv, err), r, nets_removed = 0;
 
         if (first < 0)
                 return first;
@@ -220,12 +238,21 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (r == 0)
                 r = stack_refresh(s, err);
         x.remove = true;
+        /* the published ports leave the nftables table together, with the network's own
+         * rules, not one nft run per container (each waits for the kernel) */
+        ctr_net_defer_nat = 1;
         if (r == 0)
                 r = stack_run_graph(s, STACK_FLAT, stop_task, &x, on_event, &pg, err);
         if (r == 0 && (o.orphans || !s->p))
                 r = stop_rest(&x, !s->p, &pg, err);
         if (r == 0)
-                r = stack_networks_down(s, &pg, err);
+                r = stack_networks_down(s, &pg, &nets_removed, err);
+        /* a network's removal applied the whole NAT state; without one, do it here */
+        if (!nets_removed && r == 0)
+                r = nat_sync(g, err);
+        else if (!nets_removed)
+                nat_sync(g, NULL); /* the first error is the one to report */
+        ctr_net_defer_nat = 0;
         if (r == 0 && o.volumes)
                 r = stack_volumes_down(s, &pg, err);
         if (r == 0 && o.rmi && s->p)

@@ -23,6 +23,7 @@
 
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -336,6 +337,48 @@ network_ensure(const struct cli_globals *g, const char *name, struct err *err)
 }
 
 /* net_down: undo net_up and forget the addressing; -EBUSY (kept as is) while in use. */
+/* unset_and_remove: the network's NAT rules out and its bridge deleted, at the same time:
+ * both wait in the kernel (nftables deletions for an RCU grace period, the link for its
+ * unregistering), 10-40 ms each here. The rules go in a child; its error, if any, wins. */
+static int
+unset_and_remove(const struct net_nat *nat, bool has_nat, const char *name, const char *br,
+                 struct err *err)
+{
+        char msg[ERR_MSG_MAX] = "";
+        int p[2], status, r;
+        ssize_t n;
+        pid_t pid;
+
+        if (!has_nat)
+                return net_bridge_remove(br, err);
+        if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+                r = net_nat_network_unset(nat, name, err);
+                return r < 0 ? r : net_bridge_remove(br, err);
+        }
+        if (pid == 0) {
+                struct err e = { 0 };
+
+                close(p[0]);
+                r = net_nat_network_unset(nat, name, &e);
+                if (r < 0 && write(p[1], e.msg, strlen(e.msg)) < 0) {
+                        /* the status still tells */
+                }
+                _exit(r < 0 ? 1 : 0);
+        }
+        close(p[1]);
+        r = net_bridge_remove(br, err);
+        n = read(p[0], msg, sizeof(msg) - 1);
+        close(p[0]);
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                msg[n > 0 ? n : 0] = '\0';
+                err_clear(err);
+                return err_setf(err, -EIO, "%s", msg[0] ? msg : "remove the network's NAT rules");
+        }
+        return r;
+}
+
 static int
 net_down(const struct cli_globals *g, const struct network_paths *p, const char *name,
          const char *id, struct err *err)
@@ -357,10 +400,8 @@ net_down(const struct cli_globals *g, const struct network_paths *p, const char 
         net_ifname("berth-", id, br);
         if (r == 0)
                 r = network_dns_stop(g, name, err);
-        if (r == 0 && fs_is_dir(p->nat_dir))
-                r = net_nat_network_unset(&nat, name, err);
         if (r == 0)
-                r = net_bridge_remove(br, err);
+                r = unset_and_remove(&nat, fs_is_dir(p->nat_dir), name, br, err);
         if (r == 0 && unlink(meta) < 0 && errno != ENOENT)
                 r = err_setf(err, -errno, "remove '%s': %s", meta, strerror(errno));
         rmdir(run);

@@ -218,8 +218,10 @@ int stack_images_ensure(struct stack *s, bool build, bool no_build, struct progr
                         struct err *err);
 /* stack_up_selected: the selected services up as `up -d` makes them (images must exist). */
 int stack_up_selected(struct stack *s, struct progress *pg, struct err *err);
-/* stack_networks_down / stack_volumes_down: remove what is labelled as the project's. */
-int stack_networks_down(struct stack *s, struct progress *pg, struct err *err);
+/* stack_networks_down / stack_volumes_down: remove what is labelled as the project's;
+ * *ret_removed: how many networks went (each brought the NAT table in line). */
+int stack_networks_down(struct stack *s, struct progress *pg, int *ret_removed,
+                        struct err *err);
 int stack_volumes_down(struct stack *s, struct progress *pg, struct err *err);
 
 /* ---- commands (cmd_up.c, cmd_down.c, cmd_ps.c) ---------------------------------------------- */

@@ -165,11 +165,12 @@ project_networks(struct stack *s, char ***ret, struct err *err)
 }
 
 int
-stack_networks_down(struct stack *s, struct progress *pg, struct err *err)
+stack_networks_down(struct stack *s, struct progress *pg, int *ret_removed, struct err *err)
 {
         cleanup_strv char **names = NULL;
         int r = project_networks(s, &names, err), first = 0;
 
+        *ret_removed = 0;
         if (r < 0)
                 return r;
         strv_foreach(n, names) {
@@ -179,6 +180,7 @@ stack_networks_down(struct stack *s, struct progress *pg, struct err *err)
                 progress_event(pg, id, r < 0 ? "Error" : "Removed");
                 if (r < 0 && !first)
                         first = r;
+                *ret_removed += r == 0;
         }
         return first;
 }

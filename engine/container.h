@@ -73,6 +73,10 @@ int ctr_state_update(const struct ctr *c, ctr_state_fn fn, void *ctx, struct err
 
 /* ctr_remove: delete the record, its overlay dirs and logs (and the run dir if empty). The
  * caller has stopped the container (rt_delete). */
+/* ctr_net_defer_nat: when set, removing a container takes its published ports out of the
+ * NAT state but leaves the nftables table to the caller's net_nat_sync() (compose down:
+ * one nft run for the whole stack). */
+extern int ctr_net_defer_nat;
 int ctr_remove(const struct ctr *c, struct err *err);
 
 /* ctr_path: "<c->dir>/<leaf>" (owned). */

@@ -122,6 +122,8 @@ ctr_net_endpoint_leave(const struct ctr *c, json_object *rec, json_object *ep, s
         return r;
 }
 
+int ctr_net_defer_nat;
+
 int
 ctr_net_leave(const struct ctr *c, struct err *err)
 {
@@ -135,7 +137,9 @@ ctr_net_leave(const struct ctr *c, struct err *err)
         eps = ctr_net_endpoints(o);
         natdir = jsonx_str(o, "NatDir");
         table = jsonx_str(o, "Table");
-        if (natdir && table)
+        if (natdir && table && ctr_net_defer_nat)
+                r = net_nat_ports_forget(&(struct net_nat){ natdir, table }, c->id, err);
+        else if (natdir && table)
                 r = net_nat_ports_unset(&(struct net_nat){ natdir, table }, c->id, err);
         for (size_t i = 0; r == 0 && i < json_object_array_length(eps); i++)
                 r = ctr_net_endpoint_leave(c, o, json_object_array_get_idx(eps, i), err);

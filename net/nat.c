@@ -493,23 +493,117 @@ apply_sysctls(const struct net_nat_state *st, struct err *err)
         return 0;
 }
 
+/* ---- the applied statements ----------------------------------------------------------
+ * <state_dir>/.applied lists the statements (net_nat_statements) the table holds. It is
+ * removed before nft runs and written after it succeeded, so a crash in between only costs
+ * a full replacement next time. */
+
+#define APPLIED_FILE ".applied"
+
+static char **
+read_applied(const struct net_nat *nat)
+{
+        cleanup_free char *p = xasprintf("%s/%s", nat->state_dir, APPLIED_FILE), *text = NULL;
+
+        if (fs_read_capped(p, STATE_FILE_MAX, &text, NULL, NULL) < 0)
+                return NULL;
+        return strv_split(text, "\n"); /* written without a final newline */
+}
+
+static void
+set_applied(const struct net_nat *nat, char *const *lines)
+{
+        cleanup_free char *p = xasprintf("%s/%s", nat->state_dir, APPLIED_FILE);
+        cleanup_free char *text = NULL;
+        struct err ignored = {0};
+
+        if (!lines) {
+                unlink(p);
+                return;
+        }
+        text = strv_join(lines, "\n");
+        fs_write_atomic(p, text, strlen(text), 0600, &ignored);
+}
+
+/* additions: the statements of want that had lacks, when want only adds to had (NULL when
+ * anything had holds is gone: that needs the whole table replaced). */
+static char *
+additions(char *const *had, char *const *want)
+{
+        cleanup_sbuf struct sbuf out = SBUF_INIT;
+
+        strv_foreach(line, had)
+                if (!strv_contains(want, line))
+                        return NULL;
+        strv_foreach(line, want)
+                if (!strv_contains(had, line))
+                        sbuf_addf(&out, "%s\n", line);
+        return sbuf_detach(&out);
+}
+
+/* apply_added: only the new statements, when the change only adds (or nothing changed);
+ * 1 when that was all, 0 when the whole table must be replaced. */
+static int
+apply_added(const struct net_nat *nat, char *const *want)
+{
+        cleanup_strv char **had = read_applied(nat);
+        cleanup_free char *batch = NULL;
+        struct err ignored = {0};
+
+        if (!had || !strv_length(had) || !strv_length(want))
+                return 0;
+        batch = additions(had, want);
+        if (!batch)
+                return 0;
+        if (!batch[0])
+                return 1; /* nothing changed */
+        set_applied(nat, NULL);
+        /* a table changed or removed by hand makes this fail: the replacement repairs it */
+        if (run_nft(batch, &ignored) < 0)
+                return 0;
+        set_applied(nat, want);
+        return 1;
+}
+
 static int
 apply_locked(const struct net_nat *nat, struct err *err)
 {
         cleanup_natstate struct net_nat_state st = {0};
         cleanup_sbuf struct sbuf rules = SBUF_INIT;
+        cleanup_strv char **want = NULL;
         int r = load_state(nat, &st, err);
 
         if (r == 0)
                 r = apply_sysctls(&st, err);
         if (r < 0)
                 return r;
+        want = net_nat_statements(nat->table, &st);
+        if (apply_added(nat, want))
+                return 0;
+        set_applied(nat, NULL);
         net_nat_ruleset(nat->table, &st, &rules);
-        return run_nft(rules.buf, err);
+        r = run_nft(rules.buf, err);
+        if (r == 0 && want)
+                set_applied(nat, want); /* no table, no record: nothing is left behind */
+        return r;
 }
 
 int
 net_nat_apply(const struct net_nat *nat, struct err *err)
+{
+        cleanup_close int lock = -1;
+        int r = check_nat(nat, err);
+
+        if (r == 0)
+                r = lock_state(nat, &lock, err);
+        if (r < 0)
+                return r;
+        set_applied(nat, NULL); /* a repair trusts nothing: the whole table */
+        return apply_locked(nat, err);
+}
+
+int
+net_nat_sync(const struct net_nat *nat, struct err *err)
 {
         cleanup_close int lock = -1;
         int r = check_nat(nat, err);
@@ -560,7 +654,8 @@ net_nat_network_set(const struct net_nat *nat, const struct net_nat_network *n, 
 }
 
 static int
-unset_file(const struct net_nat *nat, const char *kind, const char *id, struct err *err)
+unset_file(const struct net_nat *nat, const char *kind, const char *id, bool apply,
+           struct err *err)
 {
         cleanup_close int lock = -1;
         cleanup_free char *p = NULL;
@@ -579,19 +674,25 @@ unset_file(const struct net_nat *nat, const char *kind, const char *id, struct e
                         return 0; /* nothing recorded, nothing to take out of the table */
                 return err_setf(err, -errno, "remove '%s': %s", p, strerror(errno));
         }
-        return apply_locked(nat, err);
+        return apply ? apply_locked(nat, err) : 0;
 }
 
 int
 net_nat_network_unset(const struct net_nat *nat, const char *name, struct err *err)
 {
-        return unset_file(nat, "net", name, err);
+        return unset_file(nat, "net", name, true, err);
 }
 
 int
 net_nat_ports_unset(const struct net_nat *nat, const char *owner, struct err *err)
 {
-        return unset_file(nat, "ports", owner, err);
+        return unset_file(nat, "ports", owner, true, err);
+}
+
+int
+net_nat_ports_forget(const struct net_nat *nat, const char *owner, struct err *err)
+{
+        return unset_file(nat, "ports", owner, false, err);
 }
 
 int

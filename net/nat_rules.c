@@ -1,8 +1,7 @@
 /* nat_rules: berth's whole nftables table, generated from the NAT state, as `nft -f` input.
  *
- * The batch is "table ip T; delete table ip T; table ip T { ... }": nft applies a file as
- * one transaction, so the table is replaced atomically and nothing outside it is read or
- * changed. The layout:
+ * The table is a fixed skeleton plus one statement per item of the state (a network's set
+ * elements and rules, a published port's map element):
  *
  *   set bridges, set gateways      the berth bridges and their addresses
  *   map ports_ip                   host ip . proto . port  : container ip . port
@@ -20,6 +19,13 @@
  *   chain forward                  internal networks neither route out nor in; berth
  *                                  networks do not route into one another. Policy accept:
  *                                  other tools' traffic is never dropped here.
+ *
+ * net_nat_ruleset replaces the table in one batch ("add table; delete table; table {…}" then
+ * every statement): nft applies a file as one transaction, atomically. Because each item is
+ * its own statement, a change that only adds items (a network created, a port published)
+ * can instead be applied as just the new statements (nat.c): deleting anything from
+ * nftables makes the transaction wait for an RCU grace period (10-20 ms here), adding does
+ * not.
  */
 #include "net/net.h"
 
@@ -27,6 +33,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 
 struct elem {
         uint32_t host_ip;
@@ -79,127 +86,100 @@ collect(const struct net_nat_state *st, bool any, struct elems *es)
         }
 }
 
+/* the skeleton: sets, maps and chains that every statement refers to */
+static const char SKELETON[] =
+        "  set bridges {\n    type ifname\n  }\n"
+        "  set gateways {\n    type ipv4_addr\n  }\n"
+        "  map ports_ip {\n"
+        "    type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service\n  }\n"
+        "  map ports_any {\n    type inet_proto . inet_service : ipv4_addr . inet_service\n  }\n"
+        "  chain ports {\n"
+        "    iifname @bridges ip daddr @gateways meta l4proto . th dport { udp . 53, tcp . 53 } "
+        "return\n"
+        "    dnat ip to ip daddr . meta l4proto . th dport map @ports_ip\n"
+        "    fib daddr type local dnat ip to meta l4proto . th dport map @ports_any\n  }\n"
+        "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n"
+        "    jump ports\n  }\n"
+        "  chain output {\n    type nat hook output priority -100; policy accept;\n"
+        "    jump ports\n  }\n"
+        "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n"
+        "  }\n"
+        "  chain forward {\n    type filter hook forward priority filter; policy accept;\n  }\n";
+
 static void
-emit_map(struct sbuf *out, const char *name, const struct elems *es, bool any)
+network_statements(char ***v, const char *t, const struct net_nat_network *n)
+{
+        char s[NET_PFX_STRLEN], g[NET_IP4_STRLEN];
+        const char *b = n->bridge;
+
+        net_prefix_format(&n->subnet, s);
+        net_ip4_format(n->gateway, g);
+        strv_push(v, xasprintf("add element ip %s bridges { \"%s\" }", t, b));
+        strv_push(v, xasprintf("add element ip %s gateways { %s }", t, g));
+        if (!n->internal)
+                strv_push(v, xasprintf("add rule ip %s postrouting ip saddr %s oifname != \"%s\" "
+                                       "masquerade", t, s, b));
+        strv_push(v, xasprintf("add rule ip %s postrouting oifname \"%s\" ip saddr 127.0.0.0/8 "
+                               "masquerade", t, b));
+        strv_push(v, xasprintf("add rule ip %s postrouting oifname \"%s\" ip saddr %s ct status "
+                               "dnat masquerade", t, b, s));
+        if (n->internal) {
+                strv_push(v, xasprintf("add rule ip %s forward iifname \"%s\" oifname != \"%s\" "
+                                       "drop", t, b, b));
+                strv_push(v, xasprintf("add rule ip %s forward oifname \"%s\" iifname != \"%s\" "
+                                       "drop", t, b, b));
+        } else {
+                strv_push(v, xasprintf("add rule ip %s forward iifname \"%s\" oifname @bridges "
+                                       "oifname != \"%s\" drop", t, b, b));
+        }
+}
+
+static void
+port_statements(char ***v, const char *t, const struct elems *es, bool any)
 {
         char a[NET_IP4_STRLEN], c[NET_IP4_STRLEN];
 
-        sbuf_addf(out, "  map %s {\n    type %sinet_proto . inet_service : ipv4_addr . inet_service\n",
-                  name, any ? "" : "ipv4_addr . ");
-        sbuf_adds(out, "    elements = {");
         for (size_t i = 0; i < es->n; i++) {
                 const struct elem *e = &es->v[i];
 
                 net_ip4_format(e->host_ip, a);
                 net_ip4_format(e->ip, c);
-                sbuf_addf(out, "%s\n      %s%s%s . %u : %s . %u", i ? "," : "", any ? "" : a,
-                          any ? "" : " . ", net_proto_name(e->proto), e->host_port, c, e->port);
+                strv_push(v, xasprintf("add element ip %s %s { %s%s%s . %u : %s . %u }", t,
+                                       any ? "ports_any" : "ports_ip", any ? "" : a,
+                                       any ? "" : " . ", net_proto_name(e->proto), e->host_port,
+                                       c, e->port));
         }
-        sbuf_adds(out, " }\n  }\n");
 }
 
-static void
-emit_sets(struct sbuf *out, const struct net_nat_state *st)
+char **
+net_nat_statements(const char *table, const struct net_nat_state *st)
 {
-        char g[NET_IP4_STRLEN];
+        struct elems ip = {0}, any = {0};
+        char **v = NULL;
 
-        if (!st->n_nets)
-                return;
-        sbuf_adds(out, "  set bridges {\n    type ifname\n    elements = {");
         for (size_t i = 0; i < st->n_nets; i++)
-                sbuf_addf(out, "%s \"%s\"", i ? "," : "", st->nets[i].bridge);
-        sbuf_adds(out, " }\n  }\n  set gateways {\n    type ipv4_addr\n    elements = {");
-        for (size_t i = 0; i < st->n_nets; i++) {
-                net_ip4_format(st->nets[i].gateway, g);
-                sbuf_addf(out, "%s %s", i ? "," : "", g);
-        }
-        sbuf_adds(out, " }\n  }\n");
-}
-
-static void
-emit_dnat(struct sbuf *out, const struct net_nat_state *st, const struct elems *ip,
-          const struct elems *any)
-{
-        if (ip->n)
-                emit_map(out, "ports_ip", ip, false);
-        if (any->n)
-                emit_map(out, "ports_any", any, true);
-        sbuf_adds(out, "  chain ports {\n");
-        if (st->n_nets)
-                sbuf_adds(out, "    iifname @bridges ip daddr @gateways "
-                               "meta l4proto . th dport { udp . 53, tcp . 53 } return\n");
-        if (ip->n)
-                sbuf_adds(out, "    dnat ip to ip daddr . meta l4proto . th dport map @ports_ip\n");
-        if (any->n)
-                sbuf_adds(out, "    fib daddr type local dnat ip to meta l4proto . th dport "
-                               "map @ports_any\n");
-        sbuf_adds(out, "  }\n"
-                       "  chain prerouting {\n"
-                       "    type nat hook prerouting priority dstnat; policy accept;\n"
-                       "    jump ports\n  }\n"
-                       "  chain output {\n"
-                       "    type nat hook output priority -100; policy accept;\n"
-                       "    jump ports\n  }\n");
-}
-
-static void
-emit_postrouting(struct sbuf *out, const struct net_nat_state *st)
-{
-        char s[NET_PFX_STRLEN];
-
-        sbuf_adds(out, "  chain postrouting {\n"
-                       "    type nat hook postrouting priority srcnat; policy accept;\n");
-        for (size_t i = 0; i < st->n_nets; i++) {
-                const struct net_nat_network *n = &st->nets[i];
-
-                net_prefix_format(&n->subnet, s);
-                if (!n->internal)
-                        sbuf_addf(out, "    ip saddr %s oifname != \"%s\" masquerade\n", s,
-                                  n->bridge);
-                sbuf_addf(out, "    oifname \"%s\" ip saddr 127.0.0.0/8 masquerade\n", n->bridge);
-                sbuf_addf(out, "    oifname \"%s\" ip saddr %s ct status dnat masquerade\n",
-                          n->bridge, s);
-        }
-        sbuf_adds(out, "  }\n");
-}
-
-static void
-emit_forward(struct sbuf *out, const struct net_nat_state *st)
-{
-        sbuf_adds(out, "  chain forward {\n"
-                       "    type filter hook forward priority filter; policy accept;\n");
-        for (size_t i = 0; i < st->n_nets; i++) {
-                const char *b = st->nets[i].bridge;
-
-                if (st->nets[i].internal)
-                        sbuf_addf(out,
-                                  "    iifname \"%s\" oifname != \"%s\" drop\n"
-                                  "    oifname \"%s\" iifname != \"%s\" drop\n",
-                                  b, b, b, b);
-                else if (st->n_nets > 1)
-                        sbuf_addf(out, "    iifname \"%s\" oifname @bridges oifname != \"%s\" drop\n",
-                                  b, b);
-        }
-        sbuf_adds(out, "  }\n");
+                network_statements(&v, table, &st->nets[i]);
+        collect(st, false, &ip);
+        collect(st, true, &any);
+        port_statements(&v, table, &ip, false);
+        port_statements(&v, table, &any, true);
+        free(ip.v);
+        free(any.v);
+        return v;
 }
 
 void
 net_nat_ruleset(const char *table, const struct net_nat_state *st, struct sbuf *out)
 {
-        struct elems ip = {0}, any = {0};
+        char **v;
 
         /* "add" then "delete" makes the delete safe when the table does not exist yet */
         sbuf_addf(out, "add table ip %s\ndelete table ip %s\n", table, table);
         if (!st->n_nets && !st->n_ports)
                 return;
-        collect(st, false, &ip);
-        collect(st, true, &any);
-        sbuf_addf(out, "table ip %s {\n", table);
-        emit_sets(out, st);
-        emit_dnat(out, st, &ip, &any);
-        emit_postrouting(out, st);
-        emit_forward(out, st);
-        sbuf_adds(out, "}\n");
-        free(ip.v);
-        free(any.v);
+        sbuf_addf(out, "table ip %s {\n%s}\n", table, SKELETON);
+        v = net_nat_statements(table, st);
+        strv_foreach(line, v)
+                sbuf_addf(out, "%s\n", line);
+        strv_free(v);
 }

@@ -178,12 +178,20 @@ int net_nat_ports_set(const struct net_nat *nat, const char *owner, uint32_t con
 /* net_nat_ports_unset: unpublish everything of owner; absent is success (and applies
  * nothing). */
 int net_nat_ports_unset(const struct net_nat *nat, const char *owner, struct err *err);
+/* net_nat_ports_forget: the same without applying: the table keeps owner's ports until the
+ * next change or net_nat_apply (for `down`, which removes many at once: one nft run, not
+ * one per container, each waiting for the kernel). */
+int net_nat_ports_forget(const struct net_nat *nat, const char *owner, struct err *err);
 /* net_nat_ports_get: what owner publishes (for `container port`); *ret owned, n may be 0. */
 int net_nat_ports_get(const struct net_nat *nat, const char *owner, struct net_port_map **ret,
                       size_t *ret_n, struct err *err);
-/* net_nat_apply: regenerate the table from the state files (the repair path). An empty
- * state removes the table. */
+/* net_nat_apply: regenerate the whole table from the state files (the repair path). An
+ * empty state removes the table. */
 int net_nat_apply(const struct net_nat *nat, struct err *err);
+/* net_nat_sync: bring the table in line with the state files as every change does: nothing
+ * when it is current (<state_dir>/.applied lists what it holds), only the new statements
+ * when the change only adds, else the whole table. */
+int net_nat_sync(const struct net_nat *nat, struct err *err);
 
 /* The state as the ruleset generator sees it (nat.c reads it from the files). */
 struct net_nat_ports {
@@ -199,6 +207,11 @@ struct net_nat_state {
         size_t n_ports;
 };
 void net_nat_state_release(struct net_nat_state *st);
-/* net_nat_ruleset: the `nft -f` input that replaces table (pure; tests compare it). With no
- * networks and no ports it only deletes the table. */
+/* net_nat_ruleset: the `nft -f` input that replaces table (pure; tests compare it): its
+ * skeleton and then every net_nat_statements() line. With no networks and no ports it only
+ * deletes the table. */
 void net_nat_ruleset(const char *table, const struct net_nat_state *st, struct sbuf *out);
+/* net_nat_statements: one `nft -f` line per item of st (a network's set elements and rules,
+ * a published port's map element), in a stable order, each adding to the skeleton that
+ * net_nat_ruleset makes; owned strv. */
+char **net_nat_statements(const char *table, const struct net_nat_state *st);

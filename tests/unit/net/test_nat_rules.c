@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "base/alloc.h"
+#include "base/strv.h"
 #include "net/net.h"
 
 static struct net_nat_network nets[] = {
@@ -114,6 +115,39 @@ test_nat_rules__nft_accepts_the_ruleset(void **state)
         assert_int_equal(st, 0);
 }
 
+static char **
+statements(size_t n_nets, size_t n_ports)
+{
+        struct net_nat_state st = {nets, n_nets, ports, n_ports};
+
+        return net_nat_statements("bttest", &st);
+}
+
+/* what lets a network's creation or a published port be applied as additions only: more
+ * state never changes or drops a statement of less state */
+static void
+test_nat_rules__more_state_only_adds_statements(void **state)
+{
+        char **small = statements(1, 0), **big = statements(2, 2);
+        char *full = ruleset(2, 2);
+
+        (void)state;
+        assert_true(strv_length(small) > 0);
+        assert_true(strv_length(big) > strv_length(small));
+        for (size_t i = 0; small[i]; i++)
+                assert_true(strv_contains(big, small[i]));
+        for (size_t i = 0; big[i]; i++) {
+                assert_memory_equal(big[i], "add ", 4);
+                assert_non_null(strstr(full, big[i]));
+        }
+        assert_true(strv_contains(big, "add element ip bttest ports_any { tcp . 8080 : "
+                                       "172.18.0.2 . 80 }"));
+        assert_null(statements(0, 0));
+        strv_free(small);
+        strv_free(big);
+        free(full);
+}
+
 int
 main(void)
 {
@@ -122,6 +156,7 @@ main(void)
                 cmocka_unit_test(test_nat_rules__outbound_masquerade_except_internal),
                 cmocka_unit_test(test_nat_rules__published_ports_become_map_elements),
                 cmocka_unit_test(test_nat_rules__nft_accepts_the_ruleset),
+                cmocka_unit_test(test_nat_rules__more_state_only_adds_statements),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
