@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,8 +69,9 @@ write_all(int fd, const char *p, size_t len)
         return 0;
 }
 
-int
-fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
+static int
+write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+              struct err *err)
 {
         cleanup_free char *dir = path_dirname(path);
         cleanup_free char *base = path_basename(path);
@@ -82,7 +84,7 @@ fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, str
         r = write_all(fd, data, len);
         if (r == 0 && fchmod(fd, mode) < 0)
                 r = -errno;
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && sync && fsync(fd) < 0)
                 r = -errno;
         if (r == 0 && rename(tmp, path) < 0)
                 r = -errno;
@@ -91,6 +93,18 @@ fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, str
                 return err_setf(err, r, "write '%s': %s", path, strerror(-r));
         }
         return 0;
+}
+
+int
+fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
+{
+        return write_replace(path, data, len, mode, true, err);
+}
+
+int
+fs_write_replace(const char *path, const void *data, size_t len, mode_t mode, struct err *err)
+{
+        return write_replace(path, data, len, mode, false, err);
 }
 
 int

@@ -16,6 +16,11 @@ int fs_read_fd_capped(int fd, const char *name, size_t max, char **ret_buf, size
                       struct err *err);
 /* fs_write_atomic: replace path with data, mode applied before the rename. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *err);
+/* fs_write_replace: the same without the fsync: a crash of the process still leaves the old
+ * or the new content, a crash of the host may not. For state a reboot makes moot (a
+ * container's running status), written often. */
+int fs_write_replace(const char *path, const void *data, size_t len, mode_t mode,
+                     struct err *err);
 /* fs_mkdir_p: create dir and its parents (mode for new ones); an existing dir is fine. */
 int fs_mkdir_p(const char *dir, mode_t mode, struct err *err);
 int fs_exists(const char *path);

@@ -515,8 +515,12 @@ int
 ctr_state_write(const struct ctr *c, json_object *state, struct err *err)
 {
         cleanup_free char *p = ctr_path(c, "state.json");
+        const char *text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN |
+                                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
 
-        return write_json(p, state, err);
+        /* the monitor's status updates (started, exited, health): no fsync, a reboot stops
+         * every container anyway; create's first write is durable (write_json) */
+        return fs_write_replace(p, text, strlen(text), 0600, err);
 }
 
 int

@@ -81,6 +81,11 @@ test_fs__atomic_write_then_capped_read(void **state)
         free(buf);
         assert_int_equal(fs_read_capped(path, 3, &buf, &len, &err), -EFBIG);
         assert_non_null(strstr(err.msg, "larger than 3 bytes"));
+        /* the unsynced variant replaces the same way (rename over the old file) */
+        assert_int_equal(fs_write_replace(path, "bye", 3, 0600, &err), 0);
+        assert_int_equal(fs_read_capped(path, 100, &buf, &len, &err), 0);
+        assert_string_equal(buf, "bye");
+        free(buf);
         unlink(path);
         snprintf(path, sizeof(path), "%s/sub", dir);
         rmdir(path);
