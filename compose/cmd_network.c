@@ -345,13 +345,19 @@ unset_and_remove(const struct net_nat *nat, bool has_nat, const char *name, cons
                  struct err *err)
 {
         char msg[ERR_MSG_MAX] = "";
-        int p[2], status, r;
+        int p[2] = { -1, -1 }, status, r;
         ssize_t n;
         pid_t pid;
 
         if (!has_nat)
                 return net_bridge_remove(br, err);
-        if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+        pid = pipe2(p, O_CLOEXEC) < 0 ? -1 : fork();
+        if (pid < 0) {
+                /* one after the other, then */
+                if (p[0] >= 0) {
+                        close(p[0]);
+                        close(p[1]);
+                }
                 r = net_nat_network_unset(nat, name, err);
                 return r < 0 ? r : net_bridge_remove(br, err);
         }

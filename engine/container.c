@@ -152,12 +152,20 @@ read_json(const char *path, json_object **ret, struct err *err)
         return 0;
 }
 
+/* write_json: durable (fsync) unless !sync: see ctr_state_write */
 static int
-write_json(const char *path, json_object *o, struct err *err)
+write_json_as(const char *path, json_object *o, int sync, struct err *err)
 {
         const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
-        return fs_write_atomic(path, s, strlen(s), 0600, err);
+        return sync ? fs_write_atomic(path, s, strlen(s), 0600, err)
+                    : fs_write_replace(path, s, strlen(s), 0600, err);
+}
+
+static int
+write_json(const char *path, json_object *o, struct err *err)
+{
+        return write_json_as(path, o, 1, err);
 }
 
 static const char *
@@ -515,12 +523,10 @@ int
 ctr_state_write(const struct ctr *c, json_object *state, struct err *err)
 {
         cleanup_free char *p = ctr_path(c, "state.json");
-        const char *text = json_object_to_json_string_ext(state, JSON_C_TO_STRING_PLAIN |
-                                                                         JSON_C_TO_STRING_NOSLASHESCAPE);
 
         /* the monitor's status updates (started, exited, health): no fsync, a reboot stops
          * every container anyway; create's first write is durable (write_json) */
-        return fs_write_replace(p, text, strlen(text), 0600, err);
+        return write_json_as(p, state, 0, err);
 }
 
 int

@@ -8,9 +8,9 @@
  *     moves itself into each v1 hierarchy's cgroup by writing 0 to its `tasks` file (while
  *     the host's paths are still visible). Neither takes the kernel's cgroup_threadgroup_rwsem
  *     for writing, whose first use after a quiet spell waits an RCU grace period (5-10 ms
- *     here), as writing to cgroup.procs would. The helper then joins its ipc, uts, net, cgroup, pid and mount
- *     namespaces in one setns(pidfd) (the mount namespace also moves root and cwd into the
- *     container), opens a pty of the container's devpts when asked, and clone(CLONE_PARENT)s
+ *     here), as writing to cgroup.procs would. The helper then joins its ipc, uts, net,
+ *     cgroup, pid and mount namespaces in one setns(pidfd) (the mount namespace also moves
+ *     root and cwd into the container), opens a pty of the container's devpts when asked, and clone(CLONE_PARENT)s
  *     the process, which is thus the caller's child and inside the container's pid namespace.
  *     The helper sends READY (the pid, the pty master as SCM_RIGHTS) and exits; it is never
  *     visible inside the container.
@@ -87,7 +87,7 @@ xprep_release(struct xprep *x)
 
 /* open_cgroups: the v2 cgroup as a directory fd, the v1 ones as paths of `tasks`. A
  * hierarchy can lack the dir (e.g. mounted after the container started): it is skipped. */
-static int
+static void
 open_cgroups(struct xprep *x)
 {
         strv_foreach(cg, x->st.cgroups) {
@@ -96,14 +96,14 @@ open_cgroups(struct xprep *x)
 
                 if (fd < 0)
                         continue;
-                if (x->v2_cgroup < 0 && fstatfs(fd, &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+                if (x->v2_cgroup < 0 && fstatfs(fd, &sf) == 0 &&
+                    sf.f_type == CGROUP2_SUPER_MAGIC) {
                         x->v2_cgroup = fd;
                         continue;
                 }
                 close(fd);
                 strv_push(&x->tasks, xasprintf("%s/tasks", cg));
         }
-        return 0;
 }
 
 static int
@@ -125,7 +125,8 @@ open_pid1(const char *run_dir, struct xprep *x, struct err *err)
         /* the pid could have been reused between the check and the open */
         if (!rt_state_running(&x->st))
                 return err_setf(err, -ESRCH, "the container is not running");
-        return open_cgroups(x);
+        open_cgroups(x);
+        return 0;
 }
 
 /* read_etc: the text of /etc/NAME in the container (NULL when absent). Opened O_PATH first:

@@ -494,35 +494,57 @@ apply_sysctls(const struct net_nat_state *st, struct err *err)
 }
 
 /* ---- the applied statements ----------------------------------------------------------
- * <state_dir>/.applied lists the statements (net_nat_statements) the table holds. It is
- * removed before nft runs and written after it succeeded, so a crash in between only costs
- * a full replacement next time. */
+ * <state_dir>/.applied lists the statements (net_nat_statements) the table holds, after a
+ * first line naming the boot. It is removed before nft runs and written after it succeeded,
+ * so a crash in between, or a reboot, only costs a full replacement next time. */
 
 #define APPLIED_FILE ".applied"
+#define BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+
+/* boot_line: "boot <id>", the first line of .applied: the table is gone after a reboot while
+ * the file (under the state root) stays, so a record from another boot counts as none */
+static char *
+boot_line(void)
+{
+        cleanup_free char *id = NULL;
+
+        if (fs_read_capped(BOOT_ID_FILE, 64, &id, NULL, NULL) < 0)
+                return NULL;
+        id[strcspn(id, "\n")] = '\0';
+        return xasprintf("boot %s", id);
+}
 
 static char **
 read_applied(const struct net_nat *nat)
 {
         cleanup_free char *p = xasprintf("%s/%s", nat->state_dir, APPLIED_FILE), *text = NULL;
+        cleanup_free char *boot = boot_line();
+        char *nl;
 
-        if (fs_read_capped(p, STATE_FILE_MAX, &text, NULL, NULL) < 0)
+        if (!boot || fs_read_capped(p, STATE_FILE_MAX, &text, NULL, NULL) < 0)
                 return NULL;
-        return strv_split(text, "\n"); /* written without a final newline */
+        nl = strchr(text, '\n');
+        if (!nl || (size_t)(nl - text) != strlen(boot) || strncmp(text, boot, strlen(boot)) != 0)
+                return NULL;
+        return strv_split(nl + 1, "\n"); /* written without a final newline */
 }
 
 static void
 set_applied(const struct net_nat *nat, char *const *lines)
 {
         cleanup_free char *p = xasprintf("%s/%s", nat->state_dir, APPLIED_FILE);
-        cleanup_free char *text = NULL;
+        cleanup_free char *boot = lines ? boot_line() : NULL;
+        cleanup_free char *body = NULL, *text = NULL;
         struct err ignored = {0};
 
-        if (!lines) {
+        if (!boot) {
                 unlink(p);
                 return;
         }
-        text = strv_join(lines, "\n");
-        fs_write_atomic(p, text, strlen(text), 0600, &ignored);
+        body = strv_join(lines, "\n");
+        text = xasprintf("%s\n%s", boot, body);
+        /* no fsync: a record lost with the host goes with the table it describes */
+        fs_write_replace(p, text, strlen(text), 0600, &ignored);
 }
 
 /* additions: the statements of want that had lacks, when want only adds to had (NULL when

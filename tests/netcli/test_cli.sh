@@ -76,6 +76,18 @@ expect_fail "create default" berth network create default
 [ -f "$ROOT/networks/bridge.json" ] && fail "a refusal created the default network"
 ok "connect/disconnect of an unknown container, the pre-defined bridge refused"
 
+# the table holds what .applied says; a table gone behind berth's back (as after a reboot,
+# whose new boot id makes the record stale) is rebuilt whole by the next change
+[ -f "$ROOT/net/nat/.applied" ] || fail "no record of the applied statements"
+grep -q 'masquerade' "$ROOT/net/nat/.applied" || fail ".applied lacks the rules"
+"$NFT" delete table ip "$TABLE" || fail "delete the table by hand"
+sed -i '1s/.*/boot 00000000-0000-0000-0000-000000000000/' "$ROOT/net/nat/.applied"
+berth network create afterboot >/dev/null || fail "create after a 'reboot'"
+"$NFT" list table ip "$TABLE" | grep -q "$BR" || fail "the table lost the older network's bridge"
+"$NFT" list table ip "$TABLE" | grep -q 'chain postrouting' || fail "no skeleton after a 'reboot'"
+berth network rm afterboot >/dev/null || fail "rm afterboot"
+ok "a stale record of the table (another boot) means a whole replacement"
+
 # prune removes only what nobody uses
 [ "$(berth network prune -f)" = "$(printf 'Deleted Networks:\nback')" ] || fail "prune output"
 [ "$(berth network ls -q | wc -l)" = 1 ] || fail "prune removed a network in use"

@@ -89,6 +89,16 @@ $P nat-apply "$NAT" "$TABLE" || fail "nat-apply"
 $P hello 127.0.0.1:$P2 >/dev/null || fail "not repaired"
 ok "table rebuilt from state"
 
+# a change that changes nothing runs no nft; after a reboot (a new boot id in .applied's
+# first line) the same change must rebuild the table the reboot took away
+$P nat-net "$NAT" "$TABLE" net1 "$BR" 10.$R.0.0/24 10.$R.0.1 || fail "nat-net net1 again"
+$P hello 127.0.0.1:$P2 >/dev/null || fail "an unchanged re-set broke the table"
+"$NFT" delete table ip "$TABLE" || fail "delete table"
+sed -i '1s/.*/boot 00000000-0000-0000-0000-000000000000/' "$NAT/.applied"
+$P nat-net "$NAT" "$TABLE" net1 "$BR" 10.$R.0.0/24 10.$R.0.1 || fail "nat-net after a 'reboot'"
+$P hello 127.0.0.1:$P2 >/dev/null || fail "not rebuilt after a 'reboot'"
+ok "an unchanged state runs nothing, a record from another boot counts as none"
+
 for o in own1 own2 own3; do $P nat-ports-rm "$NAT" "$TABLE" $o || fail "unpublish $o"; done
 expect_fail "port still published" $P hello 127.0.0.1:$P2
 $P nat-net-rm "$NAT" "$TABLE" net1 && $P nat-net-rm "$NAT" "$TABLE" net2 || fail "nat-net-rm"

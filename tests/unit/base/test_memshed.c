@@ -13,19 +13,19 @@
 /* a static executable's mappings: headers, text, rodata, RELRO (written: a private copy),
  * data; then heap and stack */
 static const char SMAPS[] =
-        "00400000-00401000 r--p 00000000 00:01 40496                              /memfd:berth (deleted)\n"
+        "00400000-00401000 r--p 00000000 00:01 40496   /memfd:berth (deleted)\n"
         "Size:                  4 kB\n"
         "Anonymous:             0 kB\n"
         "VmFlags: rd mr mw me\n"
-        "00401000-00504000 r-xp 00001000 00:01 40496                              /memfd:berth (deleted)\n"
+        "00401000-00504000 r-xp 00001000 00:01 40496   /memfd:berth (deleted)\n"
         "Size:               1036 kB\n"
         "Anonymous:             0 kB\n"
         "VmFlags: rd ex mr mw me\n"
-        "00504000-0055c000 r--p 00104000 00:01 40496                              /memfd:berth (deleted)\n"
+        "00504000-0055c000 r--p 00104000 00:01 40496   /memfd:berth (deleted)\n"
         "Anonymous:             0 kB\n"
-        "0055c000-00564000 r--p 0015b000 00:01 40496                              /memfd:berth (deleted)\n"
+        "0055c000-00564000 r--p 0015b000 00:01 40496   /memfd:berth (deleted)\n"
         "Anonymous:             8 kB\n"
-        "00564000-00568000 rw-p 00163000 00:01 40496                              /memfd:berth (deleted)\n"
+        "00564000-00568000 rw-p 00163000 00:01 40496   /memfd:berth (deleted)\n"
         "Anonymous:            16 kB\n"
         "12d96000-12da5000 rw-p 00000000 00:00 0                                  [heap]\n"
         "Anonymous:            56 kB\n"
@@ -35,7 +35,7 @@ static const char SMAPS[] =
         "Anonymous:            32 kB\n";
 
 static void
-test_memshed__drops_only_clean_read_only_mappings_of_the_executable(void **state)
+test_memshed__drops_clean_read_only_exe_mappings(void **state)
 {
         unsigned long r[8][2];
         size_t n = memshed_parse(SMAPS, 40496, r, 8);
@@ -101,7 +101,7 @@ int
 main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(test_memshed__drops_only_clean_read_only_mappings_of_the_executable),
+                cmocka_unit_test(test_memshed__drops_clean_read_only_exe_mappings),
                 cmocka_unit_test(test_memshed__last_mapping_counts_and_the_cap_holds),
                 cmocka_unit_test(test_memshed__live_process_keeps_working_with_fewer_pages),
         };
