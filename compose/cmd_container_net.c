@@ -411,7 +411,7 @@ cmd_container_net_join(const struct cli_globals *g, const struct ctr *c,
                                                        jsonx_str(rec, "Table") }, c->id, &e);
                 for (size_t i = 0; i < json_object_array_length(eps); i++)
                         ctr_net_endpoint_leave(c, rec, json_object_array_get_idx(eps, i), &e);
-                ctr_net_leave(c, &e);
+                ctr_net_leave(c, 0, &e);
         }
         json_object_put(rec);
         reqs_free(q, n);

@@ -277,7 +277,7 @@ cmd_container_kill(struct cli_globals *g, int argc, char **argv, struct err *err
 }
 
 int
-cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err)
+cmd_container_remove(struct cli_globals *g, struct ctr *c, unsigned flags, struct err *err)
 {
         cleanup_free char *sock = NULL;
         json_object *st = NULL;
@@ -298,7 +298,7 @@ cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err)
         if (r < 0)
                 return r;
         ctr_image_unhold(g->root, c->id);
-        r = ctr_net_leave(c, err);
+        r = ctr_net_leave(c, flags, err);
         if (r < 0)
                 return r;
         r = ctr_remove(c, err);
@@ -319,7 +319,7 @@ rm_one(struct cli_globals *g, const char *ref, int force, int volumes, struct er
                              "cannot remove container \"/%s\": container is running: stop the "
                              "container before removing or force remove", c->name);
         if (r >= 0)
-                r = cmd_container_remove(g, c, err);
+                r = cmd_container_remove(g, c, 0, err);
         if (r >= 0 && volumes) /* -v: its anonymous volumes */
                 r = vol_remove_anonymous(g->root, c->config, err);
         if (r >= 0)

@@ -32,6 +32,7 @@ struct stop_ctx {
         int timeout;      /* -1: each container's own */
         bool remove, volumes, oneoff;
         bool keep_running; /* rm without --stop: running containers stay */
+        unsigned leave;    /* ctr_net_leave flags (down: CTR_NET_DEFER_NAT, then one sync) */
 };
 
 static bool
@@ -54,7 +55,7 @@ stop_ctr(struct stop_ctx *x, struct stack_ctr *sc, int events, struct err *err)
         if (r < 0 || !x->remove)
                 return r;
         dag_event(events, "Container %s\tRemoving", name);
-        r = cmd_container_remove(x->s->g, sc->c, err);
+        r = cmd_container_remove(x->s->g, sc->c, x->leave, err);
         if (r == 0 && x->volumes)
                 r = vol_remove_anonymous(x->s->g->root, sc->c->config, err);
         dag_event(events, "Container %s\t%s", name, r < 0 ? "Error" : "Removed");
@@ -240,7 +241,7 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
         x.remove = true;
         /* the published ports leave the nftables table together, with the network's own
          * rules, not one nft run per container (each waits for the kernel) */
-        ctr_net_defer_nat = 1;
+        x.leave = CTR_NET_DEFER_NAT;
         if (r == 0)
                 r = stack_run_graph(s, STACK_FLAT, stop_task, &x, on_event, &pg, err);
         if (r == 0 && (o.orphans || !s->p))
@@ -252,7 +253,6 @@ cmd_compose_down(struct cli_globals *g, int argc, char **argv, struct err *err)
                 r = nat_sync(g, err);
         else if (!nets_removed)
                 nat_sync(g, NULL); /* the first error is the one to report */
-        ctr_net_defer_nat = 0;
         if (r == 0 && o.volumes)
                 r = stack_volumes_down(s, &pg, err);
         if (r == 0 && o.rmi && s->p)

@@ -108,8 +108,10 @@ int cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct e
 /* cmd_container_halt: stop c as `container stop` does (its stop signal, SIGKILL after secs;
  * secs < 0: its own StopTimeout) and wait for its monitor to finish; quiet. */
 int cmd_container_halt(struct cli_globals *g, const struct ctr *c, int secs, struct err *err);
-/* cmd_container_remove: stop whatever is left of c and delete it (rm -f). */
-int cmd_container_remove(struct cli_globals *g, struct ctr *c, struct err *err);
+/* cmd_container_remove: stop whatever is left of c and delete it (rm -f); flags go to
+ * ctr_net_leave (CTR_NET_DEFER_NAT). */
+int cmd_container_remove(struct cli_globals *g, struct ctr *c, unsigned flags,
+                         struct err *err);
 
 /* cmd_container_exec.c: `container exec`; also the entry point compose's exec calls. Exit
  * code: the command's; on failure a negative errno with err->exit_code 125 (berth), 126 (not

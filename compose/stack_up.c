@@ -216,7 +216,7 @@ stack_remove_ctr(struct stack *s, struct stack_ctr *sc, bool volumes, int events
                 dag_event(events, "Container %s\tStopped", name);
         }
         dag_event(events, "Container %s\tRemoving", name);
-        r = cmd_container_remove(s->g, sc->c, err);
+        r = cmd_container_remove(s->g, sc->c, 0, err);
         dag_event(events, "Container %s\t%s", name, r < 0 ? "Error" : "Removed");
         return r;
 }
@@ -269,7 +269,7 @@ converge_one(struct stack *s, const struct stack_service *svc, struct stack_ctr 
         }
         if (have) {
                 dag_event(events, "Container %s\tRecreate", have->c->name);
-                r = cmd_container_remove(s->g, have->c, err);
+                r = cmd_container_remove(s->g, have->c, 0, err);
                 if (r < 0)
                         return err_prefix(err, "recreate container %s", have->c->name);
                 have->c = ctr_free(have->c);

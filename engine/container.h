@@ -73,10 +73,6 @@ int ctr_state_update(const struct ctr *c, ctr_state_fn fn, void *ctx, struct err
 
 /* ctr_remove: delete the record, its overlay dirs and logs (and the run dir if empty). The
  * caller has stopped the container (rt_delete). */
-/* ctr_net_defer_nat: when set, removing a container takes its published ports out of the
- * NAT state but leaves the nftables table to the caller's net_nat_sync() (compose down:
- * one nft run for the whole stack). */
-extern int ctr_net_defer_nat;
 int ctr_remove(const struct ctr *c, struct err *err);
 
 /* ctr_path: "<c->dir>/<leaf>" (owned). */
@@ -135,8 +131,11 @@ int ctr_net_endpoint_leave(const struct ctr *c, json_object *rec, json_object *e
 int ctr_net_attach(json_object *ep, const char *netns_path, const char *ifname, bool route,
                    struct err *err);
 /* ctr_net_leave: delete c's veths, unpublish its ports, release its leases, forget the
- * record. Idempotent (also after a monitor killed with -9); no record is success. */
-int ctr_net_leave(const struct ctr *c, struct err *err);
+ * record. Idempotent (also after a monitor killed with -9); no record is success. With
+ * CTR_NET_DEFER_NAT the ports leave the NAT state but the nftables table is left to the
+ * caller's net_nat_sync() (compose down: one nft run for the whole stack, not one each). */
+#define CTR_NET_DEFER_NAT 1u
+int ctr_net_leave(const struct ctr *c, unsigned flags, struct err *err);
 
 /* ---- container_cp.c: `container cp` ------------------------------------------------------ */
 

@@ -122,10 +122,8 @@ ctr_net_endpoint_leave(const struct ctr *c, json_object *rec, json_object *ep, s
         return r;
 }
 
-int ctr_net_defer_nat;
-
 int
-ctr_net_leave(const struct ctr *c, struct err *err)
+ctr_net_leave(const struct ctr *c, unsigned flags, struct err *err)
 {
         json_object *o = NULL, *eps;
         const char *natdir, *table;
@@ -137,7 +135,7 @@ ctr_net_leave(const struct ctr *c, struct err *err)
         eps = ctr_net_endpoints(o);
         natdir = jsonx_str(o, "NatDir");
         table = jsonx_str(o, "Table");
-        if (natdir && table && ctr_net_defer_nat)
+        if (natdir && table && (flags & CTR_NET_DEFER_NAT))
                 r = net_nat_ports_forget(&(struct net_nat){ natdir, table }, c->id, err);
         else if (natdir && table)
                 r = net_nat_ports_unset(&(struct net_nat){ natdir, table }, c->id, err);

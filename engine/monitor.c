@@ -427,7 +427,7 @@ finish(struct mon *m)
         if (json_object_get_boolean(json_object_object_get(
                     json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"))) {
                 ctr_image_unhold(m->root, m->c->id);
-                ctr_net_leave(m->c, &e);
+                ctr_net_leave(m->c, 0, &e);
                 if (ctr_remove(m->c, &e) == 0) /* --rm takes its anonymous volumes along */
                         vol_remove_anonymous(m->root, m->c->config, &e);
         }

@@ -60,7 +60,7 @@ test_container_net__no_record_is_none(void **state)
 
         assert_int_equal(ctr_net_read(*state, &o, NULL), 0);
         assert_null(o);
-        assert_int_equal(ctr_net_leave(*state, NULL), 0);
+        assert_int_equal(ctr_net_leave(*state, 0, NULL), 0);
 }
 
 static void
@@ -117,7 +117,7 @@ test_container_net__leave_of_gone_pieces_removes_the_record(void **state)
 
         /* no veth, no NAT state, an IPAM dir without the network: all already gone */
         put(*state, "{\"IpamDir\": \"/nonexistent/ipam\", \"Endpoints\": [{\"Network\": \"n\"}]}");
-        assert_int_equal(ctr_net_leave(*state, NULL), 0);
+        assert_int_equal(ctr_net_leave(*state, 0, NULL), 0);
         assert_false(fs_exists(path));
         free(path);
 }
