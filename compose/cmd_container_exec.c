@@ -3,8 +3,12 @@
  * docker exec's flags: -i, -t, -d, -u, -w, -e, --env-file, --privileged. The process is
  * started by the runtime (rt_exec: the container's namespaces, cgroups, capabilities,
  * seccomp filter and no-new-privileges, its user and environment plus -e); no daemon and no
- * monitor are involved. Like container creation, this runs from a sealed copy of the binary
- * (rt_exe_protect): the process is berth until it execs, inside the container's pid namespace.
+ * monitor are involved. The process is berth's until it execs, inside the container's pid
+ * namespace, so it must run from a sealed copy (CVE-2019-5736): berth becomes berth-monitor
+ * (`berth-monitor --root R container exec ARGS`, this same code, linked into both) from the
+ * sealed copy the running monitors share (monitor_exe_open). That costs no copy and, as
+ * berth-monitor is static, no second dynamic link: a re-exec of berth from a copy of its own
+ * would cost both.
  *
  * Processes: we fork a keeper (its own session, signals blocked) that calls rt_exec, so that
  * it is the command's parent and reaps it even when we are killed: an unreaped zombie in the
@@ -41,7 +45,10 @@
 #include "base/strv.h"
 #include "compose/container_int.h"
 #include "engine/jsonx.h"
+#include "engine/monitor.h"
 #include "engine/runtime.h"
+
+extern char **environ;
 
 #define EXEC_ENV_FILE_MAX (1u << 20)
 
@@ -177,7 +184,7 @@ check_running(const struct ctr *c, struct err *err)
 
         if (r < 0)
                 return r;
-        ok = cmd_container_alive(c, st) && jsonx_bool(st, "Running");
+        ok = monitor_alive(c) && jsonx_bool(st, "Running");
         if (ok && jsonx_bool(st, "Paused"))
                 r = err_setf(err, -EBUSY,
                              "container %s is paused, unpause the container before "
@@ -508,6 +515,34 @@ run_exec(struct cli_globals *g, const struct exec_opts *o, struct ctr *c, char *
         return code;
 }
 
+/* protect: become berth-monitor from a sealed copy, with our arguments (see the top of the
+ * file); nothing once sealed. Returns only on failure. */
+static int
+protect(struct cli_globals *g, int argc, char **argv, struct err *err)
+{
+        cleanup_free char *path = NULL;
+        cleanup_close int fd = -1;
+        cleanup_strv char **args = NULL;
+        int r;
+
+        if (rt_exe_is_protected())
+                return 0;
+        r = monitor_exe_path(&path, err);
+        if (r == 0)
+                r = monitor_exe_open(g->run_root, path, &fd, err);
+        if (r < 0)
+                return r;
+        strv_add(&args, MONITOR_EXE);
+        strv_add(&args, "--root");
+        strv_add(&args, g->root);
+        strv_add(&args, "container");
+        for (int i = 0; i < argc; i++)
+                strv_add(&args, argv[i]);
+        fflush(NULL);
+        fexecve(fd, args, g->environ_ ? g->environ_ : environ);
+        return err_setf(err, -errno, "run %s: %s", MONITOR_EXE, strerror(errno));
+}
+
 int
 cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
@@ -515,7 +550,7 @@ cmd_container_exec(struct cli_globals *g, int argc, char **argv, struct err *err
         struct ctr *c = NULL;
         int first, r;
 
-        r = g->argv_ ? rt_exe_protect(g->argv_, err) : 0; /* returns only on failure */
+        r = protect(g, argc, argv, err);
         if (r < 0)
                 return err_exit_code(err, 125, r);
         first = parse(g, &o, argc, argv, err);

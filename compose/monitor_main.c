@@ -3,6 +3,8 @@
  *
  *   berth-monitor --root ROOT container __monitor --attach|--detached ID
  *   berth-monitor --root ROOT __dns [--ready-fd 3] NETWORK
+ *   berth-monitor --root ROOT container exec ARGS...   (berth's `container exec` and compose's
+ *                                                       `exec` become this: cmd_container_exec.c)
  *
  * The command lines are those the full berth binary used to run, so `ps`, pgrep patterns and
  * the DNS responder's PID-file check (`… --root ROOT __dns … NAME`) see the same argv. Only
@@ -20,9 +22,12 @@
 
 #include "base/alloc.h"
 #include "compose/cli.h"
+#include "compose/container_int.h"
 #include "engine/container.h"
 #include "engine/monitor.h"
 #include "engine/runtime.h"
+
+extern char **environ;
 
 #define USAGE                                                                                  \
         "usage: berth-monitor --root ROOT container __monitor --attach|--detached ID\n"        \
@@ -68,6 +73,8 @@ run(struct cli_globals *g, int argc, char **argv, struct err *err)
                 return cmd_network_dns(g, argc - 3, argv + 3, err);
         if (argc > 4 && strcmp(argv[3], "container") == 0 && strcmp(argv[4], "__monitor") == 0)
                 return run_monitor(g, argc - 4, argv + 4, err);
+        if (argc > 4 && strcmp(argv[3], "container") == 0 && strcmp(argv[4], "exec") == 0)
+                return cmd_container_exec(g, argc - 4, argv + 4, err);
         return err_setf(err, -EINVAL, "%s", USAGE);
 }
 
@@ -79,11 +86,15 @@ main(int argc, char **argv)
         char *run_root = argc > 2 ? xasprintf("%s/run", argv[2]) : NULL;
         int r;
 
+        /* exec is berth's own command run from here: its errors read as berth's */
+        const char *me = argc > 4 && strcmp(argv[4], "exec") == 0 ? "berth" : "berth-monitor";
+
         g.run_root = run_root;
+        g.environ_ = environ;
         r = run(&g, argc, argv, &err);
         free(run_root);
         if (r >= 0)
                 return r;
-        fprintf(stderr, "berth-monitor: %s\n", err.msg[0] ? err.msg : strerror(-r));
+        fprintf(stderr, "%s: %s\n", me, err.msg[0] ? err.msg : strerror(-r));
         return err.exit_code ? err.exit_code : 1;
 }

@@ -1,6 +1,6 @@
 # container exec: output, exit codes (the command's, 126, 127, 125), -u -w -e --env-file -i
 # -d, the container's namespaces, cgroups, capabilities, seccomp and no-new-privileges, only
-# fds 0, 1, 2 in the exec'd process, and the CLI running from a sealed copy of berth.
+# fds 0, 1, 2 in the exec'd process, and the CLI running as berth-monitor from a sealed copy.
 . "$(dirname "$0")/lib.sh"
 make_busybox
 
@@ -85,8 +85,12 @@ say "the CLI runs from a sealed copy"
 cli=$!
 sleep 0.5
 exe=$(readlink /proc/$cli/exe || true)
+cmd=$(tr '\0' ' ' </proc/$cli/cmdline || true)
 wait $cli || fail "exec sleep"
 case "$exe" in /memfd:berth*) ;; *) fail "exec CLI runs from '$exe', not a sealed copy" ;; esac
+# it became berth-monitor (static, the copy the monitors share), the same process
+case "$cmd" in "berth-monitor --root $ROOT container exec c1 sleep 3 ") ;;
+*) fail "exec CLI runs '$cmd', not berth-monitor's exec" ;; esac
 
 say "healthcheck probes run like exec: the container's privileges and environment"
 b container run -d --name hc -e MARK=yes --health-interval 200ms --health-retries 1 \
