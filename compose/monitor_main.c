@@ -32,6 +32,7 @@ extern char **environ;
 #define USAGE                                                                                  \
         "usage: berth-monitor --root ROOT container __monitor --attach|--detached ID\n"        \
         "       berth-monitor --root ROOT __dns [--ready-fd 3] NETWORK\n"                      \
+        "       berth-monitor --root ROOT container exec [OPTIONS] CONTAINER COMMAND...\n"     \
         "(started by berth; not meant to be run by hand)"
 
 /* run_monitor: `container __monitor MODE ID` (argv[0] is "__monitor"). */
@@ -84,10 +85,9 @@ main(int argc, char **argv)
         struct cli_globals g = { 0 };
         struct err err = { 0 };
         char *run_root = argc > 2 ? xasprintf("%s/run", argv[2]) : NULL;
-        int r;
-
         /* exec is berth's own command run from here: its errors read as berth's */
         const char *me = argc > 4 && strcmp(argv[4], "exec") == 0 ? "berth" : "berth-monitor";
+        int r;
 
         g.run_root = run_root;
         g.environ_ = environ;
