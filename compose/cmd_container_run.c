@@ -711,18 +711,17 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_ob
 
         r = first;
         if (r >= 0)
-                r = ctr_image_resolve(g->root, argv[first], NULL, &img, err);
+                r = ctr_image_resolve(g->root, argv[first], &img, err);
         if (r >= 0)
                 r = build_config(g, o, argv[first], &img, argv + first + 1, cfg, err);
         if (r >= 0)
                 merge_extra(cfg, extra);
         if (r >= 0)
-                r = ctr_create(g->root, g->run_root, o->name, cfg, ret, err);
+                r = ctr_create(g->root, g->run_root, o->name, cfg,
+                               o->rm ? CTR_CREATE_VOLATILE : 0, ret, err);
         if (r >= 0) {
-                struct ctr_image held = { 0 };
                 /* hold by the container id now that there is one */
-                r = ctr_image_resolve(g->root, img.id, (*ret)->id, &held, err);
-                ctr_image_release(&held);
+                r = ctr_image_hold(g->root, img.id, (*ret)->id, !o->rm, err);
                 if (r >= 0)
                         r = cmd_container_net_join(g, *ret, &o->net, err);
                 if (r < 0) {

@@ -152,7 +152,7 @@ read_json(const char *path, json_object **ret, struct err *err)
         return 0;
 }
 
-/* write_json: durable (fsync) unless !sync: see ctr_state_write */
+/* write_json_as: durable (fsync) unless !sync: see ctr_state_write, CTR_CREATE_VOLATILE */
 static int
 write_json_as(const char *path, json_object *o, int sync, struct err *err)
 {
@@ -160,12 +160,6 @@ write_json_as(const char *path, json_object *o, int sync, struct err *err)
                                                                   JSON_C_TO_STRING_NOSLASHESCAPE);
         return sync ? fs_write_atomic(path, s, strlen(s), 0600, err)
                     : fs_write_replace(path, s, strlen(s), 0600, err);
-}
-
-static int
-write_json(const char *path, json_object *o, struct err *err)
-{
-        return write_json_as(path, o, 1, err);
 }
 
 static const char *
@@ -446,7 +440,7 @@ new_id(char out[65], struct err *err)
 }
 
 static int
-write_new(struct ctr *c, json_object *config, struct err *err)
+write_new(struct ctr *c, json_object *config, int sync, struct err *err)
 {
         cleanup_free char *up = ctr_path(c, "upper");
         cleanup_free char *wk = ctr_path(c, "work");
@@ -465,17 +459,17 @@ write_new(struct ctr *c, json_object *config, struct err *err)
         if (r >= 0)
                 r = fs_mkdir_p(wk, 0700, err);
         if (r >= 0)
-                r = write_json(st, state, err);
+                r = write_json_as(st, state, sync, err);
         /* config.json last: a directory without it is a half-made container ls ignores */
         if (r >= 0)
-                r = write_json(cfg, config, err);
+                r = write_json_as(cfg, config, sync, err);
         json_object_put(state);
         return r;
 }
 
 int
 ctr_create(const char *root, const char *run_root, const char *name, json_object *config,
-           struct ctr **ret, struct err *err)
+           unsigned flags, struct ctr **ret, struct err *err)
 {
         cleanup_close int lock = root_lock(root, err);
         cleanup_strv char **ids = NULL;
@@ -497,7 +491,7 @@ ctr_create(const char *root, const char *run_root, const char *name, json_object
         if (r >= 0) {
                 c->dir = xasprintf("%s/containers/%s", root, c->id);
                 c->run_dir = xasprintf("%s/containers/%s", run_root, c->id);
-                r = write_new(c, config, err);
+                r = write_new(c, config, !(flags & CTR_CREATE_VOLATILE), err);
         }
         if (r < 0) {
                 if (c->dir)
@@ -525,7 +519,7 @@ ctr_state_write(const struct ctr *c, json_object *state, struct err *err)
         cleanup_free char *p = ctr_path(c, "state.json");
 
         /* the monitor's status updates (started, exited, health): no fsync, a reboot stops
-         * every container anyway; create's first write is durable (write_json) */
+         * every container anyway; create's first write is durable unless CTR_CREATE_VOLATILE */
         return write_json_as(p, state, 0, err);
 }
 

@@ -50,8 +50,9 @@ char *ctr_random_name(uint32_t rnd);
  * (borrowed; "Id", "Name" and "Created" are set in it) plus an initial state "created".
  * -EEXIST (docker's "Conflict. The container name ... is already in use") when name is taken,
  * -EINVAL for an invalid name. */
+#define CTR_CREATE_VOLATILE 1u /* no fsync: a --rm container need not outlive a crash */
 int ctr_create(const char *root, const char *run_root, const char *name, json_object *config,
-               struct ctr **ret, struct err *err);
+               unsigned flags, struct ctr **ret, struct err *err);
 
 /* ctr_open: the container a user reference names (full id, name, "/name" or unique id
  * prefix, in docker's order: an exact id wins, then a name, then a prefix). -ENOENT "no such
@@ -89,10 +90,14 @@ struct ctr_image {
         json_object *config; /* the image config's "config" object (may be NULL) */
 };
 
-/* ctr_image_resolve: the layers and config of the image ref names, unpacked; holds the image
- * for holder (a container id) when holder is not NULL. -ENOENT "no such image". */
-int ctr_image_resolve(const char *root, const char *ref, const char *holder,
-                      struct ctr_image *ret, struct err *err);
+/* ctr_image_resolve: the layers and config of the image ref names, unpacked. -ENOENT "no
+ * such image". */
+int ctr_image_resolve(const char *root, const char *ref, struct ctr_image *ret,
+                      struct err *err);
+/* ctr_image_hold: keep image_id (still in the store, else -ENOENT) from garbage collection
+ * for holder (a container id); durable: fsync'd (see store_hold). */
+int ctr_image_hold(const char *root, const char *image_id, const char *holder, int durable,
+                   struct err *err);
 void ctr_image_release(struct ctr_image *img);
 /* ctr_image_unhold: drop holder's hold on its image (ignores a missing store). */
 void ctr_image_unhold(const char *root, const char *holder);

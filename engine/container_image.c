@@ -28,8 +28,7 @@ fill(struct store *s, const struct image *img, struct ctr_image *ret)
 }
 
 static int
-resolve(struct store *s, const char *ref, const char *holder, struct ctr_image *ret,
-        struct err *err)
+resolve(struct store *s, const char *ref, struct ctr_image *ret, struct err *err)
 {
         struct store_index idx = { 0 };
         struct store_image *entry = NULL;
@@ -42,8 +41,6 @@ resolve(struct store *s, const char *ref, const char *holder, struct ctr_image *
                 r = image_open(s, entry, &img, err);
         if (r >= 0)
                 r = image_unpack(s, img, err);
-        if (r >= 0 && holder)
-                r = store_hold(s, holder, img->id, err);
         if (r >= 0)
                 r = fill(s, img, ret);
         image_free(img);
@@ -52,8 +49,7 @@ resolve(struct store *s, const char *ref, const char *holder, struct ctr_image *
 }
 
 int
-ctr_image_resolve(const char *root, const char *ref, const char *holder, struct ctr_image *ret,
-                  struct err *err)
+ctr_image_resolve(const char *root, const char *ref, struct ctr_image *ret, struct err *err)
 {
         struct store *s = NULL;
         int r = store_open(root, &s, err);
@@ -63,12 +59,48 @@ ctr_image_resolve(const char *root, const char *ref, const char *holder, struct 
                 return r;
         r = store_pin(s, err);
         if (r >= 0) {
-                r = resolve(s, ref, holder, ret, err);
+                r = resolve(s, ref, ret, err);
                 store_unpin(s);
         }
         store_free(s);
         if (r < 0)
                 ctr_image_release(ret);
+        return r;
+}
+
+/* hold_present: hold image_id for holder if the index still has it; under the pin, so no
+ * GC runs between the check and the hold (its layers are reachable from the index) */
+static int
+hold_present(struct store *s, const char *image_id, const char *holder, int durable,
+             struct err *err)
+{
+        struct store_index idx = { 0 };
+        struct store_image *entry = NULL;
+        int r = store_index_read(s, &idx, err);
+
+        if (r >= 0)
+                r = image_resolve(&idx, image_id, &entry, err);
+        if (r >= 0)
+                r = store_hold(s, holder, entry->id, durable, err);
+        store_index_release(&idx);
+        return r;
+}
+
+int
+ctr_image_hold(const char *root, const char *image_id, const char *holder, int durable,
+               struct err *err)
+{
+        struct store *s = NULL;
+        int r = store_open(root, &s, err);
+
+        if (r < 0)
+                return r;
+        r = store_pin(s, err);
+        if (r >= 0) {
+                r = hold_present(s, image_id, holder, durable, err);
+                store_unpin(s);
+        }
+        store_free(s);
         return r;
 }
 

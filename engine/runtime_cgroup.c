@@ -415,17 +415,25 @@ apply_devices(const char *dir, const char *const *rules, struct err *err)
         return r;
 }
 
-/* v2_devices: the allow list as a BPF program. On a hybrid host the v1 devices controller
- * already enforces it, so a kernel without cgroup BPF is no error there. */
+static int
+v1_has_devices(const struct rt_cg_layout *l)
+{
+        for (size_t i = 0; i < l->n; i++)
+                if (!l->h[i].v2 && rt_cg_has(&l->h[i], "devices"))
+                        return 1;
+        return 0;
+}
+
+/* v2_devices: the allow list as a BPF program. On a hybrid host whose v1 devices controller
+ * enforces the list, a second check is only cost (loading the program takes the verifier
+ * 0.4 ms a container), so the program is for hosts without that controller, where it is
+ * the only check and must load. */
 static int
 v2_devices(const struct rt_cg_layout *l, const char *dir, const char *const *rules, struct err *err)
 {
-        struct err ignored = { 0 };
-
-        if (l->mode == RT_CG_V2)
-                return rt_devbpf_attach(dir, (char *const *)rules, err);
-        rt_devbpf_attach(dir, (char *const *)rules, &ignored);
-        return 0;
+        if (l->mode != RT_CG_V2 && v1_has_devices(l))
+                return 0;
+        return rt_devbpf_attach(dir, (char *const *)rules, err);
 }
 
 /* apply_limits: each limit goes to the hierarchy carrying its controller; a swap limit the

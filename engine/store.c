@@ -416,7 +416,8 @@ store_blob_verify(struct store *s, const char *digest, uint64_t *ret_size, struc
 /* ---- holds ---- */
 
 int
-store_hold(struct store *s, const char *holder, const char *image_id, struct err *err)
+store_hold(struct store *s, const char *holder, const char *image_id, int durable,
+           struct err *err)
 {
         cleanup_free char *p = xasprintf("%s/holds/%s", s->dir, holder);
         cleanup_free char *body = xasprintf("%s\n", image_id);
@@ -426,7 +427,8 @@ store_hold(struct store *s, const char *holder, const char *image_id, struct err
                 r = check_digest(image_id, err);
         if (r < 0)
                 return r;
-        return fs_write_atomic(p, body, strlen(body), 0644, err);
+        return durable ? fs_write_atomic(p, body, strlen(body), 0644, err)
+                       : fs_write_replace(p, body, strlen(body), 0644, err);
 }
 
 int

@@ -158,8 +158,10 @@ void store_index_remove(struct store_index *idx, struct store_image *img);
 
 /* ---- holds: images in use ---- */
 
-/* store_hold: record that holder (a container or build ID: [A-Za-z0-9_.-]+) uses image_id. */
-int store_hold(struct store *s, const char *holder, const char *image_id, struct err *err);
+/* store_hold: record that holder (a container or build ID: [A-Za-z0-9_.-]+) uses image_id;
+ * fsync'd when durable (a --rm container's hold need not survive a crash: nor does it). */
+int store_hold(struct store *s, const char *holder, const char *image_id, int durable,
+               struct err *err);
 int store_unhold(struct store *s, const char *holder, struct err *err);
 /* store_check_holder: 0 when holder is a valid holder name ([A-Za-z0-9_.-], not starting with
  * '.', at most STORE_HOLDER_MAX bytes), else -EINVAL with err set. */

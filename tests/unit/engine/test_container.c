@@ -56,7 +56,7 @@ make(struct fx *f, const char *name)
         struct err e = { 0 };
 
         json_object_object_add(cfg, "Image", json_object_new_string("busybox"));
-        assert_int_equal(ctr_create(f->root, f->run, name, cfg, &c, &e), 0);
+        assert_int_equal(ctr_create(f->root, f->run, name, cfg, 0, &c, &e), 0);
         json_object_put(cfg);
         return c;
 }
@@ -89,10 +89,10 @@ test_container__name_conflict_is_refused(void **state)
         json_object *cfg = json_object_new_object();
         struct err e = { 0 };
 
-        assert_int_equal(ctr_create(f->root, f->run, "db", cfg, &d, &e), -EEXIST);
+        assert_int_equal(ctr_create(f->root, f->run, "db", cfg, 0, &d, &e), -EEXIST);
         assert_non_null(strstr(e.msg, "is already in use"));
         err_clear(&e);
-        assert_int_equal(ctr_create(f->root, f->run, "bad name", cfg, &d, &e), -EINVAL);
+        assert_int_equal(ctr_create(f->root, f->run, "bad name", cfg, 0, &d, &e), -EINVAL);
         json_object_put(cfg);
         ctr_free(c);
 }

@@ -231,7 +231,7 @@ test_image__images_in_use_stay(void **state)
         struct err err = { 0 };
 
         make_image(f, "f", "x", names, id);
-        assert_int_equal(store_hold(f->s, "container1", id, NULL), 0);
+        assert_int_equal(store_hold(f->s, "container1", id, 1, NULL), 0);
         assert_int_equal(image_remove(f->s, "used", false, &res, &err), -EBUSY);
         assert_non_null(strstr(err.msg, "must force"));
         assert_int_equal(image_remove(f->s, "used", true, &res, NULL), 0);

@@ -129,14 +129,14 @@ test_store__holds_count_users(void **state)
         struct err err = { 0 };
 
         assert_int_equal(store_holds_of(f->s, ABC, NULL), 0);
-        assert_int_equal(store_hold(f->s, "ctr1", ABC, NULL), 0);
-        assert_int_equal(store_hold(f->s, "ctr2", ABC, NULL), 0);
+        assert_int_equal(store_hold(f->s, "ctr1", ABC, 1, NULL), 0);
+        assert_int_equal(store_hold(f->s, "ctr2", ABC, 1, NULL), 0);
         assert_int_equal(store_holds_of(f->s, ABC, NULL), 2);
         assert_int_equal(store_unhold(f->s, "ctr1", NULL), 0);
         assert_int_equal(store_unhold(f->s, "ctr1", NULL), 0);
         assert_int_equal(store_holds_of(f->s, ABC, NULL), 1);
-        assert_int_equal(store_hold(f->s, "../evil", ABC, &err), -EINVAL);
-        assert_int_equal(store_hold(f->s, "ok", "sha256:nope", NULL), -EINVAL);
+        assert_int_equal(store_hold(f->s, "../evil", ABC, 1, &err), -EINVAL);
+        assert_int_equal(store_hold(f->s, "ok", "sha256:nope", 1, NULL), -EINVAL);
 }
 
 static void

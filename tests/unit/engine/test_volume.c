@@ -160,7 +160,7 @@ container_using(const char *root, const char *bind)
         json_object_array_add(binds, json_object_new_string(bind));
         json_object_object_add(hc, "Binds", binds);
         json_object_object_add(cfg, "HostConfig", hc);
-        assert_int_equal(ctr_create(root, run, NULL, cfg, &c, &e), 0);
+        assert_int_equal(ctr_create(root, run, NULL, cfg, 0, &c, &e), 0);
         json_object_put(cfg);
         return c;
 }
