@@ -1,7 +1,7 @@
 /* build_exec: a RUN step, from the builder's side.
  *
- * The step runs in `builder __run` (build_runner.c), started by fexecve(2) from a sealed
- * memfd copy of /proc/self/exe made once per build, so that the builder itself (a library
+ * The step runs in `builder __run` (build_runner.c), started by fexecve(2) from a protected
+ * /proc/self/exe (rt_exe_open_protected) opened once per build, so that the builder itself (a library
  * call, maybe in a process that never protected itself) does not have to be re-executed.
  * Its output comes back through a pipe into the progress view. Afterwards the paths the
  * runtime had to create in the upper dir only to mount something there (/proc, /dev,
@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -27,42 +25,20 @@
 #include "engine/build_int.h"
 #include "engine/jsonx.h"
 #include "engine/layer.h"
-
-#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#include "engine/runtime.h"
 
 /* paths the runtime mounts over in every container */
 static const char *const runtime_paths[] = {
         "/proc", "/sys", "/dev", "/etc/hosts", "/etc/hostname", "/etc/resolv.conf",
 };
 
+/* protected_exe: this binary, protected from the step (rt_exe_open_protected), once a build */
 static int
-sealed_exe(struct build *b, struct err *err)
+protected_exe(struct build *b, struct err *err)
 {
-        cleanup_close int src = -1;
-        int fd;
-
         if (b->exefd >= 0)
                 return 0;
-        src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-        if (src < 0)
-                return err_setf(err, -errno, "open /proc/self/exe: %s", strerror(errno));
-        fd = memfd_create("berth-build", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0)
-                return err_setf(err, -errno, "memfd_create: %s", strerror(errno));
-        for (;;) {
-                ssize_t n = sendfile(fd, src, NULL, 1 << 20);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0) {
-                        if (n == 0 && fcntl(fd, F_ADD_SEALS, SEALS) == 0)
-                                break;
-                        close(fd);
-                        return err_setf(err, -errno, "copy /proc/self/exe: %s", strerror(errno));
-                }
-        }
-        b->exefd = fd;
-        return 0;
+        return rt_exe_open_protected("/proc/self/exe", &b->exefd, err);
 }
 
 /* in_lowers: whether path exists in the image below (the top-most layer that has it) */
@@ -318,7 +294,7 @@ build_exec_run(struct build *b, const struct dfstage_step *st, struct build_img 
         char id[32];
         json_object *o;
         pid_t pid = -1;
-        int out = -1, code, r = sealed_exe(b, err);
+        int out = -1, code, r = protected_exe(b, err);
 
         if (r == 0)
                 r = build_stage_dirs(b, &upper, &work, err);

@@ -3,8 +3,11 @@
  * container's monitor and each network's DNS responder, and links only the runtime (no
  * libarchive, libcurl, libyaml), so that these long-lived processes stay small.
  *
- * Sharing the sealed copy: every monitor runs from a sealed memfd copy of berth-monitor
- * (CVE-2019-5736), and a copy is memory of its own (the whole file, in shmem). The newest
+ * Every monitor runs from a protected berth-monitor (CVE-2019-5736, runtime_exe.c): a
+ * read-only private clone of its mount where the kernel allows one (the file's own pages,
+ * nothing to share), else a sealed memfd copy.
+ *
+ * Sharing the sealed copy: a copy is memory of its own (the whole file, in shmem). The newest
  * monitor of a root writes its PID to RUN_ROOT/monitor.pid; the CLI opens that process's
  * /proc/PID/exe and uses it for the next monitor when it has all the seals (only memfds can),
  * is owned by us without set-id bits, and is byte for byte the berth-monitor file. The checks
@@ -118,8 +121,11 @@ shared_copy(const char *run_root, const char *path)
 int
 monitor_exe_open(const char *run_root, const char *path, int *ret_fd, struct err *err)
 {
-        int fd = shared_copy(run_root, path);
+        int fd;
 
+        if (rt_exe_readonly_clone(path, ret_fd, &(struct err){ 0 }) == 0)
+                return 0;
+        fd = shared_copy(run_root, path);
         if (fd >= 0) {
                 *ret_fd = fd;
                 return 0;
@@ -134,11 +140,15 @@ monitor_exe_note(const char *run_root)
         cleanup_free char *tmp = xasprintf("%s.%d", path, (int)getpid());
         char line[32];
         int n = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+        cleanup_close int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         struct err e = { 0 };
-        int fd = fs_mkdir_p(run_root, 0700, &e) < 0
-                         ? -1
-                         : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int fd;
 
+        if (self < 0 || fcntl(self, F_GET_SEALS) < 0) /* not a memfd: no copy to share */
+                return;
+        fd = fs_mkdir_p(run_root, 0700, &e) < 0
+                     ? -1
+                     : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
                 return;
         if (write(fd, line, (size_t)n) != n || rename(tmp, path) < 0)

@@ -282,17 +282,27 @@ int rt_exec(const char *run_dir, const struct rt_exec_config *cfg, struct rt_exe
 /* rt_exec_proc_release: close the fds of p (the process keeps running). */
 void rt_exec_proc_release(struct rt_exec_proc *p);
 
-/* rt_exe_protect: make /proc/self/exe of this process a sealed in-memory copy of itself, so
- * that nothing a container does through /proc/PID/exe can reach the binary on disk
- * (CVE-2019-5736). When it already is one, returns 0 at once; otherwise re-executes the
- * process from the copy with argv and the current environment and returns only on failure.
+/* rt_exe_protect: make /proc/self/exe of this process a file nothing can write to, so that
+ * nothing a container does through /proc/PID/exe can reach the binary on disk
+ * (CVE-2019-5736): a read-only private clone of its mount, else a sealed in-memory copy (see
+ * runtime_exe.c). When it already is one, returns 0 at once; otherwise re-executes the
+ * process from it with argv and the current environment and returns only on failure.
  * Call it first thing in main() of a process that will create containers. */
 int rt_exe_protect(char *const argv[], struct err *err);
 
+/* rt_exe_open_protected: the executable at path, protected as rt_exe_protect says, as an fd
+ * (O_CLOEXEC; O_PATH for a clone) to fexecve(3), for a parent that execs a runtime process
+ * protected from the start. *ret_fd owned. */
+int rt_exe_open_protected(const char *path, int *ret_fd, struct err *err);
+
+/* rt_exe_readonly_clone: path's file on a new read-only mount attached nowhere (O_PATH fd);
+ * -ENOSYS/-EPERM where the kernel or our privileges do not allow it. *ret_fd owned. */
+int rt_exe_readonly_clone(const char *path, int *ret_fd, struct err *err);
+
 /* rt_exe_sealed_copy: a sealed memfd copy of the executable at path (O_CLOEXEC; fexecve(3)
- * works on it since it is an ELF file, not a script), for a parent that execs a runtime
- * process protected from the start. *ret_fd owned. */
+ * works on it since it is an ELF file, not a script). *ret_fd owned. */
 int rt_exe_sealed_copy(const char *path, int *ret_fd, struct err *err);
 
-/* rt_exe_is_protected: 1 when /proc/self/exe is a sealed copy, else 0. */
+/* rt_exe_is_protected: 1 when /proc/self/exe is a sealed copy or on a read-only private
+ * clone (rt_exe_readonly_clone), else 0. */
 int rt_exe_is_protected(void);

@@ -1,12 +1,20 @@
 /* runtime_exe: the CVE-2019-5736 defence. A container can reach the binary of a runtime
  * process that is or was in it (through /proc/PID/exe, or by making it exec a "#!/proc/self/exe"
- * script) and, once that process is gone, reopen it for writing. Running from a sealed memfd
- * copy (memfd_create(2), F_SEAL_WRITE/SHRINK/GROW/SEAL) makes that file unwritable by anyone,
- * so the binary on disk is never exposed. This is what runc and crun do.
+ * script) and, once that process is gone, reopen it for writing. Two ways keep the binary on
+ * disk out of reach:
+ *  - a read-only clone: open_tree(OPEN_TREE_CLONE) makes a private bind mount of the file,
+ *    attached to no mount namespace, and mount_setattr(MOUNT_ATTR_RDONLY) makes that mount
+ *    read-only. Opening the file for writing through it fails (EROFS), and nobody can make it
+ *    writable again without CAP_SYS_ADMIN (which no unprivileged container has). This is
+ *    runc's read-only bind mount without the mount table: about 30 us, and the pages are the
+ *    file's own page cache;
+ *  - a sealed memfd copy (memfd_create(2), F_SEAL_WRITE/SHRINK/GROW/SEAL): unwritable by
+ *    anyone, but a copy of the whole file (0.8 ms for berth-monitor). The fallback where the
+ *    new mount API is missing or refused.
  *
- * A process that starts a runtime process can make the copy itself (rt_exe_sealed_copy) and
- * fexecve(3) it: the new process is protected from its first instruction and its own
- * rt_exe_protect() is a no-op, which saves the second execve of a copy-and-re-exec.
+ * A process that starts a runtime process opens the protected executable itself
+ * (rt_exe_open_protected) and fexecve(3)s it: the new process is protected from its first
+ * instruction and its own rt_exe_protect() is a no-op, which saves a second execve.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,13 +23,57 @@
 
 #include <sys/mman.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
 
+#include <linux/mount.h>
+
+#include "base/alloc.h"
 #include "base/cleanup.h"
+#include "base/fs.h"
 #include "engine/runtime_int.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define MOUNTINFO_MAX (16u << 20) /* bytes of /proc/self/mountinfo read to find a mount */
 
 extern char **environ;
+
+/* mount_listed: whether the mount with this id is in our mount namespace (1), or not (0:
+ * detached, or another namespace's) */
+static int
+mount_listed(uint64_t id)
+{
+        cleanup_free char *buf = NULL;
+        struct err e = { 0 };
+        size_t len;
+
+        if (fs_read_capped("/proc/self/mountinfo", MOUNTINFO_MAX, &buf, &len, &e) < 0)
+                return 1;
+        for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+                char *end;
+                unsigned long long v = strtoull(line, &end, 10);
+
+                if (end != line && *end == ' ' && v == id)
+                        return 1;
+        }
+        return 0;
+}
+
+/* on_private_ro_mount: fd's file is on a read-only mount that is in no namespace we can see,
+ * which is what rt_exe_readonly_clone makes */
+static int
+on_private_ro_mount(int fd)
+{
+        struct statvfs v;
+        struct statx sx;
+
+        if (fstatvfs(fd, &v) < 0 || !(v.f_flag & ST_RDONLY))
+                return 0;
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
+                return 0;
+        return !mount_listed(sx.stx_mnt_id);
+}
 
 int
 rt_exe_is_protected(void)
@@ -29,7 +81,34 @@ rt_exe_is_protected(void)
         cleanup_close int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
         int seals = fd >= 0 ? fcntl(fd, F_GET_SEALS) : -1;
 
-        return seals >= 0 && (seals & SEALS) == SEALS;
+        if (seals >= 0 && (seals & SEALS) == SEALS)
+                return 1;
+        return fd >= 0 && on_private_ro_mount(fd);
+}
+
+int
+rt_exe_readonly_clone(const char *path, int *ret_fd, struct err *err)
+{
+        struct mount_attr a = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+                                            MOUNT_ATTR_NODEV };
+        cleanup_close int fd = (int)syscall(SYS_open_tree, AT_FDCWD, path,
+                                            OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+        if (fd < 0)
+                return err_setf(err, -errno, "clone a mount of %s: %s", path, strerror(errno));
+        if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, &a, sizeof(a)) < 0)
+                return err_setf(err, -errno, "make the mount of %s read-only: %s", path,
+                                strerror(errno));
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+int
+rt_exe_open_protected(const char *path, int *ret_fd, struct err *err)
+{
+        if (rt_exe_readonly_clone(path, ret_fd, &(struct err){ 0 }) == 0)
+                return 0;
+        return rt_exe_sealed_copy(path, ret_fd, err);
 }
 
 static int
@@ -76,7 +155,7 @@ rt_exe_protect(char *const argv[], struct err *err)
 
         if (rt_exe_is_protected())
                 return 0;
-        r = rt_exe_sealed_copy("/proc/self/exe", &fd, err);
+        r = rt_exe_open_protected("/proc/self/exe", &fd, err);
         if (r < 0)
                 return r;
         fexecve(fd, argv, environ);

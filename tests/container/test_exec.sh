@@ -80,15 +80,15 @@ b container kill kc >/dev/null
 wait_for 5 sh -c "[ \"\$('$BERTH' --root '$ROOT' container inspect kc | sed -n 's/^ *\"Status\": \"\([a-z]*\)\".*/\1/p' | head -n1)\" = exited ]" ||
 	fail "the exec'd process outlived its CLI unreaped"
 
-say "the CLI runs from a sealed copy"
+say "the CLI runs from a protected berth-monitor (a read-only private clone or a sealed copy)"
 "$BERTH" --root "$ROOT" container exec c1 sleep 3 &
 cli=$!
 sleep 0.5
 exe=$(readlink /proc/$cli/exe || true)
 cmd=$(tr '\0' ' ' </proc/$cli/cmdline || true)
 wait $cli || fail "exec sleep"
-case "$exe" in /memfd:berth*) ;; *) fail "exec CLI runs from '$exe', not a sealed copy" ;; esac
-# it became berth-monitor (static, the copy the monitors share), the same process
+case "$exe" in /memfd:berth* | /) ;; *) fail "exec CLI runs from '$exe', not a protected copy" ;; esac
+# it became berth-monitor (static, the file the monitors run), the same process
 case "$cmd" in "berth-monitor --root $ROOT container exec c1 sleep 3 ") ;;
 *) fail "exec CLI runs '$cmd', not berth-monitor's exec" ;; esac
 

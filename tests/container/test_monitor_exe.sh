@@ -1,6 +1,8 @@
 # The per-container monitor and the per-network DNS responder run from the small executable
-# berth-monitor next to berth (engine/monitor.h), from a sealed in-memory copy of it
-# (CVE-2019-5736; a new monitor shares the copy of the newest running one), map no libarchive, libcurl, libyaml (nor what they drag: libxml2, ICU,
+# berth-monitor next to berth (engine/monitor.h), protected from writes (CVE-2019-5736): a
+# read-only clone of its mount attached nowhere (readlink shows "/"), or where that is refused
+# a sealed in-memory copy that a new monitor shares with the newest running one. They map no
+# libarchive, libcurl, libyaml (nor what they drag: libxml2, ICU,
 # libstdc++), and stay small: VmRSS under a generous 4 MiB (a functional bound, not a
 # benchmark; sanitizer builds are exempt). A berth without berth-monitor beside it refuses
 # to start a container with a clear error.
@@ -26,8 +28,8 @@ mon_cleanup() {
 }
 trap mon_cleanup EXIT
 
-# check_small WHAT PID SEALED: PID runs berth-monitor (from a sealed copy when SEALED is
-# yes: a monitor is the parent of container processes; the DNS responder is not), maps none
+# check_small WHAT PID SEALED: PID runs berth-monitor (protected when SEALED is yes: a
+# monitor is the parent of container processes; the DNS responder is not), maps none
 # of the big libraries, and its VmRSS is under RSS_MAX
 check_small() {
 	what=$1 pid=$2 sealed=$3
@@ -35,7 +37,7 @@ check_small() {
 	argv0=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
 	[ "$argv0" = berth-monitor ] || fail "$what: argv[0] is '$argv0'"
 	case $sealed:$(readlink "/proc/$pid/exe") in
-	yes:/memfd:*) ;;
+	yes:/memfd:* | yes:/) ;;
 	no:"$MON_EXE") ;;
 	*) fail "$what: runs from $(readlink "/proc/$pid/exe")" ;;
 	esac
@@ -62,13 +64,13 @@ check_small monitor "$pid" yes
 tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--root $ROOT container __monitor --detached " ||
 	fail "monitor command line: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 
-say "the next monitor shares the sealed copy (one copy's memory, not one per monitor)"
+say "the next monitor runs the same file (one copy's memory, not one per monitor)"
 b container run -d --name m2 --network none busybox sleep 1000 >/dev/null
 remember_id m2
 pid2=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$ROOT"/containers/*/state.json | grep -v "^$pid\$" | head -n 1)
 check_small "second monitor" "$pid2" yes
 [ "$(stat -L -c %d:%i "/proc/$pid/exe")" = "$(stat -L -c %d:%i "/proc/$pid2/exe")" ] ||
-	fail "the two monitors run from different copies"
+	fail "the two monitors run from different files"
 b container rm -f m2 >/dev/null
 b container stop -t 1 m >/dev/null
 [ "$(state_of m Status)" = exited ] || fail "stop through the monitor: $(state_of m Status)"
