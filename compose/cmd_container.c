@@ -1,12 +1,12 @@
 /* cmd_container: `berth container …` (docker container's subcommands), and how the CLI
  * starts a container's monitor, the small executable berth-monitor (engine/monitor.h).
  *
- * Starting a monitor: fork, setsid, stdio on /dev/null (stdin kept for -i), and for an
+ * Starting a monitor: vfork, setsid, stdio on /dev/null (stdin kept for -i), and for an
  * attached run our stdout/stderr as fds 3/4; fd 5 is a status pipe on which the monitor says
  * "S" when the command runs and "CODE[ WHY]" when it first exits (monitor.h). Then fexecve of
- * a sealed memfd copy of berth-monitor (opened before the fork, so a missing or unreadable
- * berth-monitor is an error of the command; shared with the newest running monitor when
- * that one checks out, monitor_exe_open), protected against CVE-2019-5736 from the start.
+ * berth-monitor protected against CVE-2019-5736 from the start (monitor_exe_open: a
+ * read-only private clone, or a sealed copy; opened before the vfork, so a missing or
+ * unreadable berth-monitor is an error of the command).
  * With -t the monitor owns the container's pty and relays it; an attached CLI with -i puts
  * its terminal in raw mode and sends "resize ROWS COLS" to the monitor on SIGWINCH.
  *
@@ -46,8 +46,9 @@ on_signal(int sig)
         g_signal = sig;
 }
 
-/* monitor_child: in the grandchild after fork: stdio and fds 3-5 as monitor.h says, then
- * fexecve of exe_fd, the sealed copy of berth-monitor. No allocation (async-signal-safe). */
+/* monitor_child: in the child after vfork: stdio and fds 3-5 as monitor.h says, then
+ * fexecve of exe_fd, the protected berth-monitor. Only system calls: the child borrows our
+ * memory until it execs (no allocation, no stdio, nothing that writes a variable of ours). */
 static void
 monitor_child(int exe_fd, const char *root, const struct ctr *c, int attach, int interactive,
               int status_w)
@@ -91,6 +92,21 @@ monitor_child(int exe_fd, const char *root, const struct ctr *c, int attach, int
         signal(SIGTERM, SIG_DFL);
         fexecve(hi + 3, (char **)argv, environ);
         _exit(125);
+}
+
+/* spawn_monitor: vfork and exec the monitor: copying the CLI's address space for a fork
+ * costs 0.3 ms, and a second fork (to hand the monitor to init at once) as much again. The
+ * monitor is our child until we exit, then init's (or the nearest subreaper's), which reaps
+ * it; nothing here waits for it. Returns the pid or -errno. */
+static pid_t
+spawn_monitor(int exe_fd, const char *root, const struct ctr *c, int attach, int interactive,
+              int status_w)
+{
+        pid_t pid = vfork();
+
+        if (pid == 0)
+                monitor_child(exe_fd, root, c, attach, interactive, status_w);
+        return pid < 0 ? -errno : pid;
 }
 
 /* read_status: one line from the status pipe; forwards SIGINT/SIGTERM to the container
@@ -189,21 +205,14 @@ cmd_container_spawn(struct cli_globals *g, struct ctr *c, int attach, int intera
         if (pipe2(p, O_CLOEXEC) < 0)
                 return err_setf(err, -errno, "create pipe: %s", strerror(errno));
         fflush(stdout);
-        pid = fork();
+        pid = spawn_monitor(exe_fd, root, c, attach, interactive, p[1]);
         if (pid < 0) {
                 close(p[0]);
                 close(p[1]);
-                return err_setf(err, -errno, "start the monitor: %s", strerror(errno));
-        }
-        if (pid == 0) {
-                /* a grandchild, so that the monitor is nobody's child but init's */
-                if (fork() == 0)
-                        monitor_child(exe_fd, root, c, attach, interactive, p[1]);
-                _exit(0);
+                return err_setf(err, pid, "start the monitor: %s", strerror(-pid));
         }
         close(p[1]);
         close(TAKE_FD(exe_fd));
-        waitpid(pid, NULL, 0);
         /* -it: every key goes to the container's pty (the monitor reads our stdin) */
         raw = attach && interactive && jsonx_bool(c->config, "Tty") && cmd_container_tty_raw(&saved);
         code = await_monitor(c, p[0], attach, err);
