@@ -107,24 +107,35 @@ fs_write_replace(const char *path, const void *data, size_t len, mode_t mode, st
         return write_replace(path, data, len, mode, false, err);
 }
 
+/* mkdir_up: mkdir p, making missing parents first. The common case (p or its parent exists)
+ * costs one or two mkdir calls, not one per component. */
+static int
+mkdir_up(char *p, mode_t mode, struct err *err)
+{
+        char *slash;
+        int r;
+
+        if (mkdir(p, mode) == 0 || errno == EEXIST)
+                return 0;
+        slash = errno == ENOENT ? strrchr(p, '/') : NULL;
+        if (!slash || slash == p)
+                return err_setf(err, -errno, "mkdir '%s': %s", p, strerror(errno));
+        *slash = '\0';
+        r = mkdir_up(p, mode, err);
+        *slash = '/';
+        if (r < 0)
+                return r;
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return err_setf(err, -errno, "mkdir '%s': %s", p, strerror(errno));
+        return 0;
+}
+
 int
 fs_mkdir_p(const char *dir, mode_t mode, struct err *err)
 {
         cleanup_free char *p = path_clean(dir);
 
-        for (char *s = p + 1;; s++) {
-                char c = *s;
-
-                if (c != '/' && c != '\0')
-                        continue;
-                *s = '\0';
-                if (mkdir(p, mode) < 0 && errno != EEXIST)
-                        return err_setf(err, -errno, "mkdir '%s': %s", p, strerror(errno));
-                *s = c;
-                if (!c)
-                        break;
-        }
-        return 0;
+        return mkdir_up(p, mode, err);
 }
 
 int

@@ -418,18 +418,29 @@ mon_backoff(int restarts, int64_t ran_ms)
         return d < 60000 ? d : 60000;
 }
 
+static int
+auto_remove(const struct mon *m)
+{
+        return json_object_get_boolean(json_object_object_get(
+                json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"));
+}
+
+/* finish: the container ended for good: its runtime state goes, and with --rm its record.
+ * exited_recorded: the record already says "exited" (a --rm run skips that write when the
+ * record goes anyway, and makes it only if the removal fails). */
 static void
-finish(struct mon *m)
+finish(struct mon *m, int exited_recorded, int oom)
 {
         struct err e = { 0 };
 
         rt_delete(m->c->run_dir, &e);
-        if (json_object_get_boolean(json_object_object_get(
-                    json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"))) {
+        if (auto_remove(m)) {
                 ctr_image_unhold(m->root, m->c->id);
                 ctr_net_leave(m->c, 0, &e);
                 if (ctr_remove(m->c, &e) == 0) /* --rm takes its anonymous volumes along */
                         vol_remove_anonymous(m->root, m->c->config, &e);
+                else if (!exited_recorded)
+                        record(m, "exited", 1, oom, NULL);
         }
         tell_status(m);
         notify_waiters(m);
@@ -449,11 +460,14 @@ on_exit_(struct mon *m, const struct rt_exit *ex)
         m->kill_at = 0;
         m->rc = rt_container_free(m->rc);
         mon_health_stop(&m->health);
-        record(m, "exited", 1, ex->oom_killed, NULL);
         if (!want_restart(m)) {
-                finish(m);
+                /* the exit is recorded before anything is torn down, unless --rm removes it */
+                if (!auto_remove(m))
+                        record(m, "exited", 1, ex->oom_killed, NULL);
+                finish(m, !auto_remove(m), ex->oom_killed);
                 return;
         }
+        record(m, "exited", 1, ex->oom_killed, NULL);
         ran = mon_now_ms() - m->started_ms;
         m->restart_at = mon_now_ms() + mon_backoff(m->restarts, ran);
         record(m, "restarting", 1, ex->oom_killed, NULL);
@@ -584,7 +598,7 @@ req_kill(struct mon *m, int sig, int fd)
         if (!m->rc) {
                 m->restart_at = 0;
                 reply(fd, "ok\n");
-                finish(m);
+                finish(m, 1, 0);
                 return 0;
         }
         if (kill_thaw(m, sig, sig == stop_signal(m), &e) < 0) {
@@ -616,7 +630,7 @@ req_stop(struct mon *m, const char *arg, int fd)
         if (!m->rc) {
                 m->restart_at = 0;
                 add_waiter(m, fd);
-                finish(m);
+                finish(m, 1, 0);
                 return;
         }
         add_waiter(m, fd);
@@ -766,7 +780,7 @@ on_timers(struct mon *m)
 static void
 shed(struct mon *m)
 {
-        if (!m->shed)
+        if (!m->shed || m->done)
                 return;
         m->shed = 0;
         malloc_trim(0);
@@ -907,7 +921,7 @@ monitor_run(const char *root, struct ctr *c, int attach, int interactive, struct
                         m.last_code = 125;
                 snprintf(m.error, sizeof(m.error), "%s", err->msg);
                 record(&m, "exited", 1, 0, err->msg);
-                finish(&m);
+                finish(&m, 1, 0);
         }
         loop(&m);
         teardown(&m);

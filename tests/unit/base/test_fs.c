@@ -93,6 +93,29 @@ test_fs__atomic_write_then_capped_read(void **state)
 }
 
 static void
+test_fs__mkdir_p_makes_missing_parents_and_names_a_blocker(void **state)
+{
+        char dir[] = "/tmp/berth-test-fs-XXXXXX";
+        char path[256], cmd[300];
+        struct err err = { 0 };
+
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/a/b/c/", dir);
+        assert_int_equal(fs_mkdir_p(path, 0700, &err), 0);
+        snprintf(path, sizeof(path), "%s/a/b/c", dir);
+        assert_true(fs_is_dir(path));
+        assert_int_equal(fs_mkdir_p(path, 0700, &err), 0); /* again: nothing to do */
+        snprintf(path, sizeof(path), "%s/a/f", dir);
+        assert_int_equal(fs_write_atomic(path, "x", 1, 0600, &err), 0);
+        snprintf(path, sizeof(path), "%s/a/f/g/h", dir);
+        assert_int_equal(fs_mkdir_p(path, 0700, &err), -ENOTDIR);
+        assert_non_null(strstr(err.msg, "/a/f/g"));
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+static void
 test_fs__read_missing_file_says_why(void **state)
 {
         struct err err = { 0 };
@@ -112,6 +135,7 @@ main(void)
                 cmocka_unit_test(test_fs__join_dirname_basename),
                 cmocka_unit_test(test_fs__atomic_write_then_capped_read),
                 cmocka_unit_test(test_fs__read_missing_file_says_why),
+                cmocka_unit_test(test_fs__mkdir_p_makes_missing_parents_and_names_a_blocker),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
