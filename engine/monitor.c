@@ -68,6 +68,7 @@ struct mon {
         int64_t started_ms;
         int restarts, last_code, done;
         int shed;                /* heavy work happened: memshed() before idling again */
+        int mntns;               /* --rm: the container's mount namespace (see hold_mntns) */
         char error[ERR_MSG_MAX]; /* why the last start failed, for the attached CLI */
         struct mon_health health;
 };
@@ -306,6 +307,37 @@ relay_in(struct mon *m)
 }
 
 static int
+auto_remove(const struct mon *m)
+{
+        return json_object_get_boolean(json_object_object_get(
+                json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"));
+}
+
+/* hold_mntns: with --rm, keep a reference to the container's mount namespace. When the last
+ * process of a namespace exits, the kernel unmounts its tree and waits for an RCU grace period
+ * (0.5-1.5 ms here) before the parent hears of the exit. Holding the namespace moves that
+ * wait to the monitor's exit (release_mntns), after the CLI has its exit code and the record
+ * is gone. Best effort: a container already gone is no error. */
+static void
+hold_mntns(struct mon *m)
+{
+        char path[64];
+
+        if (!auto_remove(m) || m->mntns >= 0)
+                return;
+        snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)m->pid);
+        m->mntns = open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static void
+release_mntns(struct mon *m)
+{
+        if (m->mntns >= 0)
+                close(m->mntns);
+        m->mntns = -1;
+}
+
+static int
 spawn(struct mon *m, struct err *err)
 {
         int out[2], er[2], code = 125, r;
@@ -331,6 +363,7 @@ spawn(struct mon *m, struct err *err)
         if (r < 0)
                 return r;
         m->pid = rt_container_pid(m->rc);
+        hold_mntns(m);
         if (m->cfg.rt.tty)
                 use_pty(m);
         r = rt_start(m->rc, &code, err);
@@ -418,13 +451,6 @@ mon_backoff(int restarts, int64_t ran_ms)
         return d < 60000 ? d : 60000;
 }
 
-static int
-auto_remove(const struct mon *m)
-{
-        return json_object_get_boolean(json_object_object_get(
-                json_object_object_get(m->c->config, "HostConfig"), "AutoRemove"));
-}
-
 /* finish: the container ended for good: its runtime state goes, and with --rm its record.
  * exited_recorded: the record already says "exited" (a --rm run skips that write when the
  * record goes anyway, and makes it only if the removal fails). */
@@ -483,6 +509,7 @@ do_restart(struct mon *m)
         m->restart_at = 0;
         m->restarts++;
         m->shed = 1;
+        release_mntns(m); /* the overlay must be unmounted before the next one mounts */
         rt_delete(m->c->run_dir, &e2);
         if (spawn(m, &e) < 0) {
                 struct rt_exit ex = { .code = m->last_code ? m->last_code : 125 };
@@ -896,13 +923,15 @@ teardown(struct mon *m)
         if (m->log_fd >= 0)
                 close(m->log_fd);
         mon_cfg_release(&m->cfg);
+        release_mntns(m); /* last: nobody waits for its grace period (hold_mntns) */
 }
 
 int
 monitor_run(const char *root, struct ctr *c, int attach, int interactive, struct err *err)
 {
         struct mon m = { .root = root, .c = c, .pipes = { -1, -1 }, .log_fd = -1, .sock = -1,
-                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 }, .in = -1 };
+                         .sigfd = -1, .status_fd = -1, .attach = { -1, -1 }, .in = -1,
+                         .mntns = -1 };
         int r;
 
         m.tty_in = attach && interactive;
