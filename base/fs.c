@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+
+#include <linux/fs.h>
 
 #include "alloc.h"
 #include "cleanup.h"
@@ -136,6 +139,23 @@ fs_mkdir_p(const char *dir, mode_t mode, struct err *err)
         cleanup_free char *p = path_clean(dir);
 
         return mkdir_up(p, mode, err);
+}
+
+void
+fs_spread_subdirs(const char *dir)
+{
+        int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int flags = 0;
+
+        if (fd < 0)
+                return;
+        if (ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && !(flags & FS_TOPDIR_FL)) {
+                flags |= FS_TOPDIR_FL;
+                if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+                        /* a file system without the flag: nothing to spread */
+                }
+        }
+        close(fd);
 }
 
 int

@@ -130,6 +130,7 @@ root_lock(const char *root, struct err *err)
 
         if (r < 0)
                 return r;
+        fs_spread_subdirs(dir);
         return lock_file(path, LOCK_EX, err);
 }
 
@@ -467,6 +468,17 @@ write_new(struct ctr *c, json_object *config, int sync, struct err *err)
         return r;
 }
 
+/* spread_run_dirs: the monitors make the containers' runtime dirs under run_root; they
+ * churn as much as the records (fs_spread_subdirs) */
+static void
+spread_run_dirs(const char *run_root)
+{
+        cleanup_free char *dir = xasprintf("%s/containers", run_root);
+
+        if (fs_mkdir_p(dir, 0700, &(struct err){ 0 }) == 0)
+                fs_spread_subdirs(dir);
+}
+
 int
 ctr_create(const char *root, const char *run_root, const char *name, json_object *config,
            unsigned flags, struct ctr **ret, struct err *err)
@@ -478,6 +490,7 @@ ctr_create(const char *root, const char *run_root, const char *name, json_object
 
         if (lock < 0)
                 return lock;
+        spread_run_dirs(run_root);
         r = ctr_list(root, &ids, err);
         if (r < 0)
                 return r;
