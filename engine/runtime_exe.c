@@ -29,50 +29,29 @@
 
 #include <linux/mount.h>
 
-#include "base/alloc.h"
 #include "base/cleanup.h"
-#include "base/fs.h"
 #include "engine/runtime_int.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
-#define MOUNTINFO_MAX (16u << 20) /* bytes of /proc/self/mountinfo read to find a mount */
 
 extern char **environ;
 
-/* mount_listed: whether the mount with this id is in our mount namespace (1), or not (0:
- * detached, or another namespace's) */
-static int
-mount_listed(uint64_t id)
-{
-        cleanup_free char *buf = NULL;
-        struct err e = { 0 };
-        size_t len;
-
-        if (fs_read_capped("/proc/self/mountinfo", MOUNTINFO_MAX, &buf, &len, &e) < 0)
-                return 1;
-        for (char *line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-                char *end;
-                unsigned long long v = strtoull(line, &end, 10);
-
-                if (end != line && *end == ' ' && v == id)
-                        return 1;
-        }
-        return 0;
-}
-
-/* on_private_ro_mount: fd's file is on a read-only mount that is in no namespace we can see,
- * which is what rt_exe_readonly_clone makes */
+/* on_private_ro_mount: fd (/proc/self/exe) is a regular file on a read-only mount that is
+ * the root of its mount and reachable from no root of ours, which is what
+ * rt_exe_readonly_clone makes: the kernel names such a file "/" (a bind mount of it that
+ * anyone can see has a path; "/" of a normal mount is a directory) */
 static int
 on_private_ro_mount(int fd)
 {
         struct statvfs v;
-        struct statx sx;
+        struct stat st;
+        char path[2];
 
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return 0;
         if (fstatvfs(fd, &v) < 0 || !(v.f_flag & ST_RDONLY))
                 return 0;
-        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) < 0 || !(sx.stx_mask & STATX_MNT_ID))
-                return 0;
-        return !mount_listed(sx.stx_mnt_id);
+        return readlink("/proc/self/exe", path, sizeof(path)) == 1 && path[0] == '/';
 }
 
 int
