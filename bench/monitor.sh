@@ -3,8 +3,9 @@
 #
 # Starts N (default 10) detached `sleep` containers from a busybox image (Debian's
 # busybox-static) under a private --root, prints the monitors' mean RSS (anon + file + shmem),
-# anon part and PSS, and how many sealed in-memory copies of the executable they run from and
-# their size (memfd pages are shmem: only the touched ones count in RSS), then times 20
+# anon part and PSS, and what the monitors run from: the file itself through read-only
+# private clones of its mount (its page cache, shared with everything that runs it), or where
+# the kernel refuses those, sealed in-memory copies (memfd pages are shmem), then times 20
 # `container run --rm --network none busybox true` and prints the median and the mean CPU
 # time (user + sys of the CLI, the monitor and the container). Needs root.
 # Removes everything it made, also when interrupted.
@@ -35,6 +36,7 @@ i=0
 while [ $i -lt "$N" ]; do b container run -d --network none busybox sleep 600 >/dev/null; i=$((i + 1)); done
 tot_rss=0 tot_pss=0 tot_anon=0 exe=
 : >"$T/copies"
+: >"$T/paths"
 for st in "$T"/root/containers/*/state.json; do
 	pid=$(sed -n 's/.*"MonitorPid":\([0-9]*\).*/\1/p' "$st")
 	rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
@@ -42,6 +44,7 @@ for st in "$T"/root/containers/*/state.json; do
 	pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
 	exe=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
 	stat -L -c %d:%i "/proc/$pid/exe" >>"$T/copies"
+	readlink "/proc/$pid/exe" >>"$T/paths"
 	tot_rss=$((tot_rss + rss)) tot_anon=$((tot_anon + anon)) tot_pss=$((tot_pss + pss))
 done
 echo "monitor memory over $N containers (KiB, mean): RSS $((tot_rss / N)) (anon $((tot_anon / N)))" \
@@ -56,7 +59,11 @@ else
 	size=$(stat -c %s "$BERTH")
 	echo "monitor executable: $exe (the full berth binary)"
 fi
-echo "sealed copies of it: $(sort -u "$T/copies" | wc -l) for $N monitors, $((size / 1024)) KiB each (shmem)"
+if grep -q '^/memfd:' "$T/paths"; then
+	echo "sealed copies of it: $(sort -u "$T/copies" | wc -l) for $N monitors, $((size / 1024)) KiB each (shmem)"
+else
+	echo "run from: $(sort -u "$T/copies" | wc -l) file(s) for $N monitors through read-only clones of its mount, $((size / 1024)) KiB (page cache)"
+fi
 
 i=0
 : >"$T/times"
