@@ -7,12 +7,16 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/syscall.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -88,11 +92,40 @@ cmd_container_start(struct cli_globals *g, int argc, char **argv, struct err *er
         return r;
 }
 
+/* monitor_pidfd: a pidfd of the container's monitor (state.json's MonitorPid), or -1. Whom
+ * it names is only known once monitor_alive() says the monitor still runs after it was
+ * opened. */
+static int
+monitor_pidfd(const struct ctr *c)
+{
+        json_object *st = NULL;
+        int64_t pid;
+        int fd;
+
+        if (ctr_state_read(c, &st, &(struct err){ 0 }) < 0)
+                return -1;
+        pid = jsonx_int(st, "MonitorPid", 0);
+        json_object_put(st);
+        fd = pid > 1 && pid < INT32_MAX ? (int)syscall(SYS_pidfd_open, (pid_t)pid, 0) : -1;
+        return fd;
+}
+
 /* wait_monitor_gone: a monitor that said its container exited may still be cleaning up;
- * it closes its socket last. */
+ * it closes its socket last. Waits on its pidfd (no polling delay: each level of a stack's
+ * stop waits here), else checks the socket every 5 ms. */
 static void
 wait_monitor_gone(const struct ctr *c)
 {
+        cleanup_close int pfd = monitor_pidfd(c);
+
+        if (!monitor_alive(c))
+                return;
+        if (pfd >= 0) {
+                struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+                if (poll(&p, 1, MONITOR_EXIT_WAIT_MS) >= 0)
+                        return;
+        }
         for (int i = 0; i < MONITOR_EXIT_WAIT_MS / 5 && monitor_alive(c); i++)
                 nanosleep(&(struct timespec){ .tv_nsec = 5000000 }, NULL);
 }

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@
 #include <unistd.h>
 
 #include <sys/file.h>
+#include <sys/syscall.h>
 
 #include "base/alloc.h"
 #include "base/cleanup.h"
@@ -245,15 +247,23 @@ network_dns_stop(const struct cli_globals *g, const char *name, struct err *err)
         cleanup_free char *path = pid_path(g, name);
         cleanup_free char *lock_path = xasprintf("%s/networks/%s/dns.lock", g->run_root, name);
         cleanup_close int lock = dns_lock(g, name, err);
+        cleanup_close int pfd = -1;
         pid_t pid;
         struct timespec ts = { 0, 10 * 1000 * 1000 };
 
         if (lock < 0)
                 return lock;
         pid = running_pid(g, name);
+        /* a pidfd to wait on without polling; it names the responder if it still runs after
+         * the pidfd was made (is_ours) */
+        pfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+        if (pfd >= 0 && !is_ours(g, pid, name))
+                pid = 0;
         if (pid > 0 && kill(pid, SIGTERM) < 0 && errno != ESRCH)
                 return err_setf(err, -errno, "stop the DNS responder of network '%s' (pid %d): %s",
                                 name, (int)pid, strerror(errno));
+        if (pid > 0 && pfd >= 0)
+                poll(&(struct pollfd){ .fd = pfd, .events = POLLIN }, 1, 2000);
         for (int i = 0; pid > 0 && i < 200 && pid_alive(pid); i++)
                 nanosleep(&ts, NULL);
         if (pid > 0 && pid_alive(pid)) {
