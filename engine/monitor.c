@@ -37,6 +37,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/memshed.h"
+#include "base/procfs.h"
 #include "base/fs.h"
 #include "base/sbuf.h"
 #include "engine/monitor.h"
@@ -862,9 +863,12 @@ static void
 reset_signals(void)
 {
         struct sigaction dfl = { .sa_handler = SIG_DFL }, noop = { .sa_handler = ignore };
+        uint64_t ign = ~0ull; /* unknown: reset them all */
 
-        for (int sig = 1; sig < NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
+        /* exec reset every handled signal; only the ignored ones (SigIgn) came along */
+        procfs_status_mask("SigIgn", &ign);
+        for (int sig = 1; sig < NSIG && sig <= 64; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP && (ign & (1ull << (sig - 1))))
                         sigaction(sig, &dfl, NULL);
         sigaction(SIGPIPE, &noop, NULL);
         sigaction(SIGTERM, &noop, NULL);

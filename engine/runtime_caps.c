@@ -14,6 +14,7 @@
 #include "base/alloc.h"
 #include "base/cleanup.h"
 #include "base/fs.h"
+#include "base/procfs.h"
 #include "engine/runtime_int.h"
 
 #define CAP_NAME_MAX 64
@@ -125,6 +126,10 @@ rt_caps_all(void)
         int last = rt_cap_last();
         uint64_t m = 0;
 
+        /* one read of the bounding set, not one prctl per capability */
+        if (procfs_status_mask("CapBnd", &m) == 0)
+                return last >= 63 ? m : m & ((1ull << (last + 1)) - 1);
+        m = 0;
         for (int c = 0; c <= last; c++)
                 if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
                         m |= 1ULL << c;

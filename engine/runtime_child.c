@@ -193,14 +193,17 @@ locked_flags(int fd)
         return flags;
 }
 
-/* remount_top: apply flags and propagation to the mount now on top of target. */
+/* remount_top: apply flags and propagation to the mount now on top of target. Private
+ * propagation is what every mount here already has (the namespace was made rprivate before
+ * the first mount, and a bind of a private mount is private), so it costs no call. */
 static void
 remount_top(const struct child *c, int rootfd, const struct rt_mount_op *op, int bind)
 {
+        unsigned long prop = (op->propagation & ~MS_REC) == MS_PRIVATE ? 0 : op->propagation;
         char buf[FDPATH_MAX];
         int fd;
 
-        if (!op->propagation && !(bind && op->flags))
+        if (!prop && !(bind && op->flags))
                 return;
         fd = open_in_root(rootfd, op->target, O_PATH);
         if (fd < 0)
@@ -209,7 +212,7 @@ remount_top(const struct child *c, int rootfd, const struct rt_mount_op *op, int
             mount(NULL, fd_path(buf, fd), NULL, MS_BIND | MS_REMOUNT | op->flags | locked_flags(fd),
                   NULL) < 0)
                 fail(c, "remount", op->target, errno, 125);
-        if (op->propagation && mount(NULL, fd_path(buf, fd), NULL, op->propagation, NULL) < 0)
+        if (prop && mount(NULL, fd_path(buf, fd), NULL, prop, NULL) < 0)
                 fail(c, "set propagation of", op->target, errno, 125);
         close(fd);
 }
