@@ -49,7 +49,7 @@ on_signal(int sig)
 /* monitor_child: in the child after vfork: stdio and fds 3-5 as monitor.h says, then
  * fexecve of exe_fd, the protected berth-monitor. Only system calls: the child borrows our
  * memory until it execs (no allocation, no stdio, nothing that writes a variable of ours). */
-static void
+static void __attribute__((noreturn))
 monitor_child(int exe_fd, const char *root, const struct ctr *c, int attach, int interactive,
               int status_w)
 {
