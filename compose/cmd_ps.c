@@ -404,38 +404,140 @@ cmd_compose_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
 
 /* ---- images, port -------------------------------------------------------------------------- */
 
+struct images_opts {
+        bool quiet, json;
+};
+
+static int
+images_parse(struct images_opts *o, int argc, char **argv, struct err *err)
+{
+        static const struct option opts[] = {
+                { "quiet", no_argument, NULL, 'q' },
+                { "format", required_argument, NULL, 'F' },
+                { 0 },
+        };
+        int c;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+                if (c == 'q')
+                        o->quiet = true;
+                else if (c == 'F' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+                        o->json = !strcmp(optarg, "json");
+                else if (c == 'F')
+                        return err_setf(err, -EINVAL, "invalid format '%s': images takes "
+                                                      "table or json", optarg);
+                else
+                        return err_setf(err, -EINVAL, "unknown flag: %s", argv[optind - 1]);
+        }
+        return optind;
+}
+
+/* image_size: docker's Size of the image id names (its unpacked layers), 0 when the store
+ * no longer has it */
+static uint64_t
+image_size(struct store *st, const struct store_index *idx, const char *id)
+{
+        struct store_image *entry = NULL;
+        struct image *img = NULL;
+        uint64_t size = 0;
+
+        if (!id || !*id || image_resolve(idx, id, &entry, &(struct err){ 0 }) < 0)
+                return 0;
+        if (image_open(st, entry, &img, &(struct err){ 0 }) == 0)
+                size = img->size;
+        image_free(img);
+        return size;
+}
+
+/* images_row: one container's image, as a table line or a docker compose JSON object */
+static void
+images_row(struct report_table *t, json_object *arr, const struct stack_ctr *sc, uint64_t size)
+{
+        const char *image = jsonx_str(sc->c->config, "Image");
+        const char *id = sc->image_id ? sc->image_id : "";
+        cleanup_free char *repo = xstrdup(image ? image : "");
+        char *colon = strrchr(repo, ':'), short_id[13] = "", human[32];
+        json_object *o;
+
+        if (colon && !strchr(colon, '/'))
+                *colon++ = 0;
+        else
+                colon = NULL;
+        if (strlen(id) > 7)
+                image_short_id(id, short_id);
+        if (!arr) {
+                report_size(size, 3, human, sizeof(human));
+                report_table_addf(t, "%s\t%s\t%s\t%s\t%s", sc->c->name, repo,
+                                  colon ? colon : "latest", short_id, human);
+                return;
+        }
+        o = json_object_new_object();
+        jsonx_add_str(o, "ID", id);
+        jsonx_add_str(o, "ContainerName", sc->c->name);
+        jsonx_add_str(o, "Repository", repo);
+        jsonx_add_str(o, "Tag", colon ? colon : "latest");
+        json_object_object_add(o, "Size", json_object_new_int64((int64_t)size));
+        json_object_array_add(arr, o);
+}
+
+static int
+images_print(struct cli_globals *g, const struct stack *s, bool json, struct err *err)
+{
+        struct store *st = NULL;
+        struct store_index idx = { 0 };
+        struct report_table t = { 0 };
+        json_object *arr = json ? json_object_new_array() : NULL;
+        int r = store_open(g->root, &st, err);
+
+        if (r == 0)
+                r = store_pin(st, err);
+        if (r == 0) {
+                r = store_index_read(st, &idx, err);
+                if (r < 0)
+                        store_unpin(st);
+        }
+        if (r < 0) {
+                store_free(st);
+                json_object_put(arr);
+                return r;
+        }
+        if (!json)
+                report_table_add(&t, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE");
+        for (size_t i = 0; i < s->n_ctrs; i++)
+                images_row(&t, arr, &s->ctrs[i], image_size(st, &idx, s->ctrs[i].image_id));
+        store_index_release(&idx);
+        store_unpin(st);
+        store_free(st);
+        if (json)
+                printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN |
+                                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+        report_table_flush(&t, stdout);
+        report_table_release(&t);
+        json_object_put(arr);
+        return 0;
+}
+
 int
 cmd_compose_images(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
+        struct images_opts o = { 0 };
         struct stack *s = NULL;
-        int r, quiet = argc > 1 && (strcmp(argv[1], "-q") == 0 || strcmp(argv[1], "--quiet") == 0);
-        struct report_table t = { 0 };
+        int first = images_parse(&o, argc, argv, err), r;
 
-        r = stack_open(g, argv + 1 + quiet, STACK_NAME_ONLY, &s, err);
+        if (first < 0)
+                return first;
+        r = stack_open(g, argv + first, STACK_NAME_ONLY, &s, err);
         if (r < 0)
                 return r;
-        if (!quiet)
-                report_table_add(&t, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID");
-        for (size_t i = 0; i < s->n_ctrs; i++) {
-                const char *image = jsonx_str(s->ctrs[i].c->config, "Image");
-                const char *id = s->ctrs[i].image_id ? s->ctrs[i].image_id : "";
-                cleanup_free char *repo = xstrdup(image ? image : "");
-                char *colon = strrchr(repo, ':');
-                char short_id[13] = "";
-                if (colon && !strchr(colon, '/'))
-                        *colon++ = 0;
-                if (strlen(id) > 7)
-                        image_short_id(id, short_id);
-                if (quiet)
-                        printf("%s\n", id);
-                else
-                        report_table_addf(&t, "%s\t%s\t%s\t%s", s->ctrs[i].c->name, repo,
-                                          colon ? colon : "latest", short_id);
-        }
-        report_table_flush(&t, stdout);
-        report_table_release(&t);
+        if (o.quiet)
+                for (size_t i = 0; i < s->n_ctrs; i++)
+                        printf("%s\n", s->ctrs[i].image_id ? s->ctrs[i].image_id : "");
+        else
+                r = images_print(g, s, o.json, err);
         stack_free(s);
-        return 0;
+        return r;
 }
 
 int

@@ -1,6 +1,6 @@
 # exec and run: exit codes, environment and user, one-off naming and labels, --rm, -d,
-# --service-ports, --no-deps and dependencies started first; pause/unpause, top and cp by
-# service; down removes one-off containers too.
+# --service-ports, --no-deps and dependencies started first; images, pause/unpause, top and
+# cp by service; down removes one-off containers too.
 . "$(dirname "$0")/lib.sh"
 make_busybox
 PORT=$(free_port)
@@ -61,6 +61,16 @@ set -e
 [ "$(b exec -T -u nobody app id -u)" = 65534 ] || fail "exec -u"
 if b exec -T nosuch true 2>"$T/err"; then fail "exec on an unknown service"; fi
 grep -q "no such service: nosuch" "$T/err" || fail "exec unknown service: $(cat "$T/err")"
+
+say "images: one row per container with its image's size; -q; --format json"
+out=$(b images app)
+echo "$out" | head -n 1 | grep -q '^CONTAINER  *REPOSITORY  *TAG  *IMAGE ID  *SIZE$' || fail "images header: $out"
+echo "$out" | grep -Eq '^t6-app-1  *busybox  *latest  *[0-9a-f]{12}  *[0-9.]+[kMG]?B$' || fail "images row: $out"
+b images -q app | grep -Eqx 'sha256:[0-9a-f]{64}' || fail "images -q: $(b images -q app)"
+b images --format json | grep -q '"ContainerName":"t6-app-1","Repository":"busybox","Tag":"latest","Size":[1-9]' ||
+	fail "images --format json: $(b images --format json)"
+if b images --format yaml 2>"$T/err"; then fail "images --format yaml"; fi
+grep -q "invalid format 'yaml'" "$T/err" || fail "images bad format: $(cat "$T/err")"
 
 say "top, pause, unpause, cp"
 b top app | grep -q "sleep 1000" || fail "top: $(b top app)"
