@@ -1,13 +1,15 @@
-/* cmd_container_logs: `berth container logs [-f] [-t] [--tail N] [--since T] CONTAINER`.
+/* cmd_container_logs: `berth container logs [-f] [-t] [--tail N] [--since T] [--until T]
+ * CONTAINER`.
  *
  * Reads docker json-file lines ({"log","stream","time"}, engine/monitor.c) from log.json.1
  * then log.json and writes each "log" to our stdout or stderr like its stream. -f keeps
  * reading log.json (following the monitor's rotation by inode) until the monitor is gone.
- * --since takes RFC 3339, unix seconds, or a Go duration back from now (10m).
+ * --since and --until take RFC 3339, unix seconds, or a Go duration back from now (10m).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +33,15 @@ struct log_opts {
         int follow, timestamps;
         int64_t tail;  /* -1 = all */
         int64_t since; /* unix ns, 0 = all */
+        int64_t until; /* unix ns, 0 = all */
 };
+
+/* in_window: a line of time t (unix ns) is shown for --since and --until (0: no bound) */
+static bool
+in_window(int64_t since, int64_t until, int64_t t)
+{
+        return (!since || t >= since) && (!until || t <= until);
+}
 
 static void
 emit(const struct log_opts *o, const char *line, size_t n)
@@ -48,7 +58,7 @@ emit(const struct log_opts *o, const char *line, size_t n)
         json_object_object_get_ex(j, "stream", &st);
         json_object_object_get_ex(j, "time", &tm);
         t = tm ? json_object_get_string(tm) : "";
-        if (lg && (!o->since || cmd_container_parse_time(t) >= o->since)) {
+        if (lg && in_window(o->since, o->until, cmd_container_parse_time(t))) {
                 out = st && strcmp(json_object_get_string(st), "stderr") == 0 ? stderr : stdout;
                 if (o->timestamps)
                         fprintf(out, "%s ", t);
@@ -124,6 +134,15 @@ pump(const struct log_opts *o, int fd, struct sbuf *pend)
         }
 }
 
+bool
+cmd_container_until_passed(int64_t until)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        return until && (int64_t)now.tv_sec * 1000000000 + now.tv_nsec > until;
+}
+
 static void
 follow(const struct log_opts *o, const struct ctr *c, int fd)
 {
@@ -143,7 +162,7 @@ follow(const struct log_opts *o, const struct ctr *c, int fd)
                         sbuf_reset(&pend);
                         continue;
                 }
-                if (!live)
+                if (!live || cmd_container_until_passed(o->until))
                         break;
                 nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
         }
@@ -151,8 +170,8 @@ follow(const struct log_opts *o, const struct ctr *c, int fd)
                 close(fd);
 }
 
-static int
-parse_since(const char *s, int64_t *ret, struct err *err)
+int
+cmd_container_parse_since(const char *s, const char *flag, int64_t *ret, struct err *err)
 {
         char *end;
         double v;
@@ -166,8 +185,8 @@ parse_since(const char *s, int64_t *ret, struct err *err)
         clock_gettime(CLOCK_REALTIME, &now);
         errno = 0;
         v = strtod(s, &end);
-        if (errno || end == s || v < 0)
-                return err_setf(err, -EINVAL, "invalid --since '%s'", s);
+        if (errno || end == s || v < 0 || v > 1e10)
+                return err_setf(err, -EINVAL, "invalid %s '%s'", flag, s);
         if (*end == 0) {
                 *ret = (int64_t)(v * 1e9);
                 return 0;
@@ -177,8 +196,8 @@ parse_since(const char *s, int64_t *ret, struct err *err)
                 *ret = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec - (int64_t)(v * mul);
                 return 0;
         }
-        return err_setf(err, -EINVAL, "invalid --since '%s': want RFC 3339, unix seconds or "
-                        "a duration like 10m", s);
+        return err_setf(err, -EINVAL, "invalid %s '%s': want RFC 3339, unix seconds or "
+                        "a duration like 10m", flag, s);
 }
 
 static int
@@ -224,8 +243,10 @@ parse(struct log_opts *o, int argc, char **argv, struct err *err)
                 else if (c == 'n')
                         r = parse_tail(optarg, &o->tail, err);
                 else if (c == 'S')
-                        r = parse_since(optarg, &o->since, err);
-                else if (c == 'U' || c == 'D')
+                        r = cmd_container_parse_since(optarg, "--since", &o->since, err);
+                else if (c == 'U')
+                        r = cmd_container_parse_since(optarg, "--until", &o->until, err);
+                else if (c == 'D')
                         r = err_setf(err, -ENOTSUP, "%s is not available yet", argv[optind - 1]);
                 else
                         r = err_setf(err, -EINVAL, "unknown flag '%s' for 'container logs'",

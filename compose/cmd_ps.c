@@ -193,7 +193,8 @@ cmd_compose_ps(struct cli_globals *g, int argc, char **argv, struct err *err)
 struct logs_opts {
         bool follow, timestamps, no_prefix, no_color;
         long long tail;
-        const char *since;
+        int64_t since, until; /* unix ns, 0: no bound */
+        long index;           /* --index: only the replica with this number (0: all) */
 };
 
 static int
@@ -218,7 +219,19 @@ logs_parse(struct logs_opts *o, int argc, char **argv, struct err *err)
                 case 't': o->timestamps = true; break;
                 case 'p': o->no_prefix = true; break;
                 case 'c': o->no_color = true; break;
-                case 's': o->since = optarg; break;
+                case 's':
+                        if (cmd_container_parse_since(optarg, "--since", &o->since, err) < 0)
+                                return err->code;
+                        break;
+                case 'u':
+                        if (cmd_container_parse_since(optarg, "--until", &o->until, err) < 0)
+                                return err->code;
+                        break;
+                case 'i':
+                        o->index = strtol(optarg, &end, 10);
+                        if (end == optarg || *end || o->index < 1 || o->index > 100000)
+                                return err_setf(err, -EINVAL, "invalid --index '%s'", optarg);
+                        break;
                 case 'n':
                         if (strcmp(optarg, "all") == 0)
                                 break;
@@ -226,8 +239,6 @@ logs_parse(struct logs_opts *o, int argc, char **argv, struct err *err)
                         if (end == optarg || *end || o->tail < 0)
                                 return err_setf(err, -EINVAL, "invalid --tail '%s'", optarg);
                         break;
-                case 'i': case 'u':
-                        return err_setf(err, -ENOTSUP, "'%s' is not available yet", argv[optind - 1]);
                 default:
                         return err_setf(err, -EINVAL, "unknown flag '%s'; see 'berth logs --help'",
                                         argv[optind - 1]);
@@ -236,9 +247,10 @@ logs_parse(struct logs_opts *o, int argc, char **argv, struct err *err)
         return optind;
 }
 
-/* logs_round: add the project's containers (also new ones); the number that run. */
+/* logs_round: add the project's containers (also new ones; with --index only that replica
+ * of each service); the number that run. */
 static size_t
-logs_round(struct stack *s, struct stack_logs *l)
+logs_round(struct stack *s, struct stack_logs *l, long index)
 {
         struct err e = { 0 };
         size_t live = 0;
@@ -248,6 +260,8 @@ logs_round(struct stack *s, struct stack_logs *l)
         for (size_t i = 0; i < s->n_ctrs; i++) {
                 ssize_t k = stack_service_find(s, s->ctrs[i].service);
                 if (s->p && (k < 0 || !s->svcs[k].selected))
+                        continue;
+                if (index && (s->ctrs[i].oneoff || s->ctrs[i].number != index))
                         continue;
                 stack_logs_add(l, s->ctrs[i].c);
                 live += s->ctrs[i].running;
@@ -267,17 +281,14 @@ cmd_compose_logs(struct cli_globals *g, int argc, char **argv, struct err *err)
         if (first < 0)
                 return first;
         l = (struct stack_logs){ .tail = o.tail, .timestamps = o.timestamps,
-                                 .no_prefix = o.no_prefix, .color = !o.no_color && isatty(1) };
-        if (o.since) {
-                l.since = cmd_container_parse_time(o.since);
-                if (!l.since)
-                        return err_setf(err, -EINVAL, "invalid --since '%s': want RFC 3339", o.since);
-        }
+                                 .no_prefix = o.no_prefix, .color = !o.no_color && isatty(1),
+                                 .since = o.since, .until = o.until };
         r = stack_open(g, argv + first, STACK_NAME_ONLY, &s, err);
         if (r < 0)
                 return r;
-        /* -f: until every container has stopped (and Ctrl-C ends it like compose's) */
-        while (logs_round(s, &l) > 0 && o.follow)
+        /* -f: until every container has stopped or --until has come (and Ctrl-C ends it like
+         * compose's) */
+        while (logs_round(s, &l, o.index) > 0 && o.follow && !cmd_container_until_passed(o.until))
                 nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
         stack_logs_release(&l);
         stack_free(s);

@@ -97,6 +97,12 @@ char *cmd_container_networks_text(const struct ctr *c);
 int cmd_container_alive(const struct ctr *c, json_object *state);
 /* cmd_container_parse_time: RFC 3339 (with optional fraction) -> unix ns; 0 when invalid. */
 int64_t cmd_container_parse_time(const char *s);
+/* cmd_container_parse_since: a --since/--until value (flag names it in the error): RFC 3339,
+ * unix seconds, or a Go-style duration back from now ("10m", "1.5h") -> unix ns. */
+int cmd_container_parse_since(const char *s, const char *flag, int64_t *ret, struct err *err);
+/* cmd_container_until_passed: whether the --until time (unix ns; 0: none) has come: logs -f
+ * stops following then. */
+bool cmd_container_until_passed(int64_t until);
 
 /* cmd_container_ops.c */
 int cmd_container_start(struct cli_globals *g, int argc, char **argv, struct err *err);

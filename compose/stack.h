@@ -196,6 +196,7 @@ struct stack_logs {
         bool timestamps, no_prefix, color;
         long long tail;   /* -1: all */
         long long since;  /* unix ns, 0: all */
+        long long until;  /* unix ns, 0: all */
 };
 
 /* stack_logs_add: follow c too (its history is printed at the next pump); 1 when new. */

@@ -89,7 +89,8 @@ emit(const struct stack_logs *l, const struct stack_log_src *src, const char *li
         json_object_object_get_ex(j, "log", &lg);
         json_object_object_get_ex(j, "time", &tm);
         t = tm ? json_object_get_string(tm) : "";
-        if (lg && (!l->since || cmd_container_parse_time(t) >= l->since)) {
+        if (lg && (!l->since || cmd_container_parse_time(t) >= l->since) &&
+            (!l->until || cmd_container_parse_time(t) <= l->until)) {
                 text = json_object_get_string(lg);
                 len = (size_t)json_object_get_string_len(lg);
                 prefix(l, src, stdout);

@@ -9,6 +9,15 @@ remember_id web
 wait_for 5 sh -c "'$BERTH' --root '$ROOT' container logs web | grep -q 'line 3'" || fail "logs"
 [ "$(b container logs --tail 1 web | wc -l)" -eq 1 ] || fail "logs --tail 1"
 b container logs -t web | head -n 1 | grep -q '^20[0-9-]*T[0-9:.]*Z line 0$' || fail "logs -t"
+# --since/--until: RFC 3339 from a line's own time, unix seconds, a duration back from now
+t2=$(b container logs -t web | sed -n 's/^\([^ ]*\) line 2$/\1/p')
+[ "$(b container logs --until "$t2" web | tail -n 1)" = "line 2" ] || fail "logs --until: $(b container logs --until "$t2" web)"
+[ "$(b container logs --since "$t2" web | head -n 1)" = "line 2" ] || fail "logs --since RFC 3339"
+[ -z "$(b container logs --until 1 web)" ] || fail "logs --until 1 (1970) printed lines"
+[ -z "$(b container logs --since 0s --until 1h web)" ] || fail "logs --since 0s --until 1h ago"
+[ -n "$(b container logs --since 1h web)" ] || fail "logs --since 1h"
+expect_code 1 b container logs --until yesterday web
+grep -q "invalid --until 'yesterday'" "$T/err" || fail "bad --until: $(cat "$T/err")"
 grep -q '"stream":"stdout","time":"' "$ROOT"/containers/*/log.json || fail "json-file log format"
 b container ls | grep -q 'Up .* web$' || fail "ls shows web up"
 expect_code 1 b container rm web
