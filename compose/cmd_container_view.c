@@ -25,6 +25,7 @@
 #include "base/strv.h"
 #include "compose/container_int.h"
 #include "engine/monitor.h"
+#include "engine/report.h"
 
 #define LOG_READ_MAX (MONITOR_LOG_MAX + (4u << 20))
 
@@ -147,8 +148,16 @@ cmd_container_status_text(struct sbuf *sb, const struct ctr *c, json_object *st)
         }
 }
 
+static char *command_text(const struct ctr *c, int trunc);
+
 char *
 cmd_container_command_text(const struct ctr *c)
+{
+        return command_text(c, 1);
+}
+
+static char *
+command_text(const struct ctr *c, int trunc)
 {
         struct sbuf sb = SBUF_INIT;
         json_object *args = json_object_object_get(c->config, "Args");
@@ -157,7 +166,7 @@ cmd_container_command_text(const struct ctr *c)
         sbuf_addf(&sb, "\"%s", path ? path : "");
         for (size_t i = 0; args && i < json_object_array_length(args); i++)
                 sbuf_addf(&sb, " %s", json_object_get_string(json_object_array_get_idx(args, i)));
-        if (sb.len > 21) {
+        if (trunc && sb.len > 21) {
                 sbuf_truncate(&sb, 19);
                 sbuf_adds(&sb, "…");
         }
@@ -168,8 +177,11 @@ cmd_container_command_text(const struct ctr *c)
 #define LS_COLS 7
 
 struct ls_opts {
-        int all, quiet, json;
-        char **cells; /* table cells, LS_COLS per row, header first */
+        int all, quiet, json, no_trunc;
+        const char *format; /* a --format template (not "json" or "table"), or NULL */
+        char **cells;       /* table cells, LS_COLS per row, header first */
+        json_object **rows; /* with format: one object of ls_fields a container */
+        size_t n_rows;
 };
 
 /* width: display columns of s (code points; the table holds no wide characters). */
@@ -241,8 +253,9 @@ mounts_text(const struct ctr *c, struct sbuf *sb, char nvol[16])
         snprintf(nvol, 16, "%d", vols);
 }
 
-static void
-ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *status)
+/* ls_fields: a container as docker's --format fields (ID, Image, Command, ...) */
+static json_object *
+ls_fields(const struct ctr *c, json_object *st, const char *cmd, const char *status, int no_trunc)
 {
         json_object *o = json_object_new_object();
         cleanup_sbuf struct sbuf rf = SBUF_INIT;
@@ -263,7 +276,7 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         }
         json_object_object_add(o, "Command", json_object_new_string(cmd));
         json_object_object_add(o, "CreatedAt", json_object_new_string(when));
-        json_object_object_add(o, "ID", json_object_new_string_len(c->id, 12));
+        json_object_object_add(o, "ID", json_object_new_string_len(c->id, no_trunc ? 64 : 12));
         json_object_object_add(o, "Image", json_object_new_string(jget(c->config, "Image")));
         json_object_object_add(o, "Labels", json_object_new_string(lb.len ? lb.buf : ""));
         json_object_object_add(o, "LocalVolumes", json_object_new_string(nvol));
@@ -275,9 +288,7 @@ ls_json(const struct ctr *c, json_object *st, const char *cmd, const char *statu
         json_object_object_add(o, "Size", json_object_new_string("0B"));
         json_object_object_add(o, "State", json_object_new_string(status_of(c, st)));
         json_object_object_add(o, "Status", json_object_new_string(status));
-        printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                                JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(o);
+        return o;
 }
 
 static void
@@ -298,12 +309,21 @@ ls_one(struct ls_opts *o, const struct ctr *c, json_object *st)
         cmd_container_status_text(&status, c, st);
         cmd_container_human(&created, now_ns() - cmd_container_parse_time(jget(c->config, "Created")));
         sbuf_adds(&created, " ago");
-        cmd = cmd_container_command_text(c);
-        if (o->json) {
-                ls_json(c, st, cmd, status.buf);
+        cmd = command_text(c, !o->no_trunc);
+        if (o->json || o->format) {
+                json_object *f = ls_fields(c, st, cmd, status.buf, o->no_trunc);
+
+                if (o->format) {
+                        o->rows = xreallocarray(o->rows, o->n_rows + 1, sizeof(*o->rows));
+                        o->rows[o->n_rows++] = f;
+                        return;
+                }
+                printf("%s\n", json_object_to_json_string_ext(f, JSON_C_TO_STRING_PLAIN |
+                                                                        JSON_C_TO_STRING_NOSLASHESCAPE));
+                json_object_put(f);
                 return;
         }
-        strv_push(&o->cells, xstrndup(c->id, 12));
+        strv_push(&o->cells, xstrndup(c->id, o->no_trunc ? 64 : 12));
         strv_add(&o->cells, jget(c->config, "Image"));
         strv_add(&o->cells, cmd);
         strv_add(&o->cells, created.buf);
@@ -334,10 +354,9 @@ ls_parse(struct ls_opts *o, int argc, char **argv, struct err *err)
                 else if (c == 'f' && strcmp(optarg, "json") == 0)
                         o->json = 1;
                 else if (c == 'f' && strcmp(optarg, "table") != 0)
-                        return err_setf(err, -ENOTSUP, "--format '%s' is not available yet "
-                                        "(only table and json are)", optarg);
+                        o->format = optarg;
                 else if (c == 'N')
-                        return err_setf(err, -ENOTSUP, "--no-trunc is not available yet");
+                        o->no_trunc = 1;
                 else if (c == '?')
                         return err_setf(err, -EINVAL, "unknown flag '%s' for 'container ls'",
                                         argv[optind - 1]);
@@ -345,6 +364,32 @@ ls_parse(struct ls_opts *o, int argc, char **argv, struct err *err)
         if (optind < argc)
                 return err_setf(err, -EINVAL, "'container ls' takes no arguments");
         return 0;
+}
+
+/* ls_print_format: the rows through a --format template ("table ..." gets docker's titles) */
+static int
+ls_print_format(struct ls_opts *o, struct err *err)
+{
+        static const char *const titles[][2] = {
+                { "Command", "COMMAND" },   { "CreatedAt", "CREATED AT" },
+                { "ID", "CONTAINER ID" },   { "Image", "IMAGE" },
+                { "Labels", "LABELS" },     { "LocalVolumes", "LOCAL VOLUMES" },
+                { "Mounts", "MOUNTS" },     { "Names", "NAMES" },
+                { "Networks", "NETWORKS" }, { "Ports", "PORTS" },
+                { "RunningFor", "CREATED" }, { "Size", "SIZE" },
+                { "State", "STATE" },       { "Status", "STATUS" },
+        };
+        json_object *header = json_object_new_object();
+        int r;
+
+        for (size_t i = 0; i < ARRAY_SIZE(titles); i++)
+                json_object_object_add(header, titles[i][0], json_object_new_string(titles[i][1]));
+        r = report_print_rows(o->format, header, o->rows, o->n_rows, err);
+        json_object_put(header);
+        for (size_t i = 0; i < o->n_rows; i++)
+                json_object_put(o->rows[i]);
+        free(o->rows);
+        return r;
 }
 
 int
@@ -358,7 +403,7 @@ cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
                 r = ctr_list(g->root, &ids, err);
         if (r < 0)
                 return r;
-        if (!o.quiet && !o.json) {
+        if (!o.quiet && !o.json && !o.format) {
                 static const char *const head[LS_COLS] = { "CONTAINER ID", "IMAGE", "COMMAND",
                                                            "CREATED", "STATUS", "PORTS", "NAMES" };
                 for (size_t i = 0; i < LS_COLS; i++)
@@ -377,7 +422,7 @@ cmd_container_ls(struct cli_globals *g, int argc, char **argv, struct err *err)
         }
         table_print(o.cells);
         strv_free(o.cells);
-        return 0;
+        return o.format ? ls_print_format(&o, err) : 0;
 }
 
 /* ---- inspect ---- */
@@ -470,23 +515,46 @@ inspect_one(const struct ctr *c, json_object *st)
         return o;
 }
 
+/* inspect_parse: -f/--format (docker's Go template subset, or json); the optind of the
+ * first container */
+static int
+inspect_parse(int argc, char **argv, const char **ret_fmt, struct err *err)
+{
+        static const struct option opts[] = {
+                { "format", required_argument, NULL, 'f' },
+                { "size", no_argument, NULL, 's' },
+                { 0 },
+        };
+        int c;
+
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "f:s", opts, NULL)) != -1) {
+                if (c == 'f')
+                        *ret_fmt = optarg;
+                else if (c == 's')
+                        return err_setf(err, -ENOTSUP, "'container inspect --size' is not "
+                                                       "available yet");
+                else
+                        return err_setf(err, -EINVAL, "unknown flag '%s' for 'container inspect'",
+                                        argv[optind - 1]);
+        }
+        if (optind >= argc)
+                return err_setf(err, -EINVAL, "'container inspect' requires at least 1 argument");
+        return optind;
+}
+
 int
 cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
-        json_object *arr = json_object_new_array();
-        int r = 0, missing = 0;
+        const char *fmt = NULL;
+        int first = inspect_parse(argc, argv, &fmt, err), r, missing = 0;
+        json_object *arr;
 
-        for (int i = 1; i < argc; i++)
-                if (argv[i][0] == '-') {
-                        json_object_put(arr);
-                        return err_setf(err, -ENOTSUP, "'container inspect %s' is not available yet",
-                                        argv[i]);
-                }
-        if (argc < 2) {
-                json_object_put(arr);
-                return err_setf(err, -EINVAL, "'container inspect' requires at least 1 argument");
-        }
-        for (int i = 1; i < argc; i++) {
+        if (first < 0)
+                return first;
+        arr = json_object_new_array();
+        for (int i = first; i < argc; i++) {
                 struct ctr *c = NULL;
                 json_object *st = NULL;
                 struct err e = { 0 };
@@ -500,11 +568,9 @@ cmd_container_inspect(struct cli_globals *g, int argc, char **argv, struct err *
                 json_object_put(st);
                 ctr_free(c);
         }
-        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                                  JSON_C_TO_STRING_SPACED |
-                                                                  JSON_C_TO_STRING_NOSLASHESCAPE));
+        r = report_print_inspect(fmt, arr, err);
         json_object_put(arr);
-        if (missing)
+        if (r == 0 && missing)
                 r = err_setf(err, -ENOENT, "%d of the containers do not exist", missing);
         return r;
 }

@@ -82,6 +82,15 @@ grep -q ' Created .* one$' "$T/ls" || fail "ls row for 'one': $(cat "$T/ls")"
 [ "$(b container ls -aq | wc -l)" -eq 2 ] || fail "ls -aq: $(b container ls -aq)"
 b container ls -a --format json | head -n 1 | grep -q '"Names":"' || fail "ls --format json"
 b container inspect one | grep -q '"Status": "created"' || fail "inspect State.Status"
+[ "$(b container inspect -f '{{.State.Status}} {{.Name}} {{json .Config.Cmd}}' one)" = 'created /one ["true"]' ] ||
+	fail "inspect -f: $(b container inspect -f '{{.State.Status}} {{.Name}} {{json .Config.Cmd}}' one)"
+[ "$(b container inspect --format '{{.Id}}' one "$id" | tail -n 1)" = "$id" ] || fail "inspect --format, two containers"
+expect_code 1 b container inspect -f '{{.State.Status' one
+b container ls -a --format 'table {{.Names}}\t{{.State}}' >"$T/ls"
+head -n 1 "$T/ls" | grep -q '^NAMES *STATE$' || fail "ls --format table: $(cat "$T/ls")"
+grep -q '^one *created$' "$T/ls" || fail "ls --format table row: $(cat "$T/ls")"
+b container ls -a --no-trunc --format '{{.ID}} {{.Names}}' | grep -qx "$id [a-z_]*" || fail "ls --no-trunc --format"
+b container ls -a --no-trunc | grep -q "^$id " || fail "ls --no-trunc: full ids"
 b container start one >/dev/null
 [ "$(b container wait one)" = 0 ] || fail "wait one"
 [ "$(state_of one Status)" = exited ] || fail "status after start+wait: $(state_of one Status)"
