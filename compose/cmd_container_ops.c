@@ -48,8 +48,10 @@ running(const struct ctr *c, json_object *st)
         return cmd_container_alive(c, st);
 }
 
+/* start_one: start ref unless it runs. Attached (-a), returns the container's exit code as
+ * run does: the monitor relays its output (and with -i our stdin) and reports the exit. */
 static int
-start_one(struct cli_globals *g, const char *ref, int print, struct err *err)
+start_one(struct cli_globals *g, const char *ref, int attach, int interactive, struct err *err)
 {
         struct ctr *c = NULL;
         json_object *st = NULL;
@@ -57,38 +59,62 @@ start_one(struct cli_globals *g, const char *ref, int print, struct err *err)
 
         if (r < 0)
                 return r;
-        if (!running(c, st)) {
+        if (running(c, st) && attach) {
+                r = err_setf(err, -ENOTSUP, "container %s is running: attaching to a running "
+                                            "container is not available", ref);
+        } else if (!running(c, st)) {
                 struct err e = { 0 };
                 rt_delete(c->run_dir, &e); /* leftovers of a monitor that died */
                 r = cmd_container_net_repair(g, c, err);
                 if (r == 0)
-                        r = cmd_container_spawn(g, c, 0, 0, err);
-                if (r > 0 && !err_is_set(err))
+                        r = cmd_container_spawn(g, c, attach, interactive, err);
+                if (!attach && r > 0 && !err_is_set(err))
                         err_setf(err, -EIO, "start %s: exit code %d", ref, r);
-                if (r > 0)
+                if (!attach && r > 0)
                         r = err->code;
         }
-        if (r >= 0 && print)
+        if (r >= 0 && !attach)
                 printf("%s\n", ref);
         json_object_put(st);
         ctr_free(c);
-        return r < 0 ? err_prefix(err, "start %s", ref) : 0;
+        if (attach && err_is_set(err)) /* 125, or the 126/127 of a command that cannot run */
+                return err_exit_code(err, r > 0 ? r : 125, err->code);
+        return r < 0 ? err_prefix(err, "start %s", ref) : r;
 }
 
 int
 cmd_container_start(struct cli_globals *g, int argc, char **argv, struct err *err)
 {
-        int r = 0;
+        static const struct option opts[] = {
+                { "attach", no_argument, NULL, 'a' },
+                { "interactive", no_argument, NULL, 'i' },
+                { "detach-keys", required_argument, NULL, 'k' },
+                { 0 },
+        };
+        int attach = 0, interactive = 0, c, r = 0;
 
-        if (argc < 2)
-                return err_setf(err, -EINVAL, "'container start' requires at least 1 argument");
-        for (int i = 1; i < argc; i++) {
-                if (argv[i][0] == '-')
-                        return err_setf(err, -ENOTSUP, "'container start %s' is not available yet",
-                                        argv[i]);
+        optind = 1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
+                if (c == 'a')
+                        attach = 1;
+                else if (c == 'i')
+                        interactive = 1;
+                else if (c == 'k')
+                        return err_setf(err, -ENOTSUP, "--detach-keys is not available");
+                else
+                        return err_setf(err, -EINVAL, "unknown flag '%s' for 'container start'",
+                                        argv[optind - 1]);
         }
-        for (int i = 1; i < argc && r >= 0; i++)
-                r = start_one(g, argv[i], 1, err);
+        if (optind >= argc)
+                return err_setf(err, -EINVAL, "'container start' requires at least 1 argument");
+        /* -i attaches stdin, and so the container's output too, as docker start -i does */
+        attach |= interactive;
+        if (attach && argc - optind > 1)
+                return err_setf(err, -EINVAL, "you cannot start and attach multiple containers "
+                                              "at once");
+        for (int i = optind; i < argc && r >= 0; i++)
+                r = start_one(g, argv[i], attach, interactive, err);
         return r;
 }
 
@@ -251,7 +277,7 @@ cmd_container_restart(struct cli_globals *g, int argc, char **argv, struct err *
         for (int i = optind; i < argc && r >= 0; i++) {
                 r = stop_one(g, argv[i], secs, 0, err);
                 if (r >= 0)
-                        r = start_one(g, argv[i], 1, err);
+                        r = start_one(g, argv[i], 0, 0, err);
         }
         return r;
 }

@@ -94,6 +94,21 @@ b container ls -a --no-trunc | grep -q "^$id " || fail "ls --no-trunc: full ids"
 b container start one >/dev/null
 [ "$(b container wait one)" = 0 ] || fail "wait one"
 [ "$(state_of one Status)" = exited ] || fail "status after start+wait: $(state_of one Status)"
+say "start -a and -i: attached to the output (and stdin), with the container's exit code"
+b container create --name att busybox sh -c 'echo out; echo err >&2; exit 3' >/dev/null
+remember_id att
+set +e
+b container start -a att >"$T/out" 2>"$T/err"
+code=$?
+set -e
+[ $code = 3 ] || fail "start -a exit code $code, want 3"
+[ "$(cat "$T/out")" = out ] && [ "$(cat "$T/err")" = err ] || fail "start -a output: $(cat "$T/out" "$T/err")"
+b container create -i --name cat busybox cat >/dev/null
+remember_id cat
+[ "$(echo piped | b container start -i cat)" = piped ] || fail "start -i"
+expect_code 1 b container start -a att cat
+grep -q "cannot start and attach multiple containers" "$T/err" || fail "start -a of two: $(cat "$T/err")"
+b container rm att cat >/dev/null
 b container rm one "$id" >/dev/null
 [ -z "$(b container ls -aq)" ] || fail "rm left containers"
 expect_code 1 b container inspect one
