@@ -69,6 +69,10 @@ int cmd_compose_wait(struct cli_globals *g, int argc, char **argv, struct err *e
 int cmd_compose_port(struct cli_globals *g, int argc, char **argv, struct err *err);
 /* cmd_registry.c */
 int cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err);
+/* cmd_image_pull_for_run: pull ref as docker run does when it lacks the image (progress and
+ * result on stderr; platform NULL: the host's or DOCKER_DEFAULT_PLATFORM). */
+int cmd_image_pull_for_run(struct cli_globals *g, const char *ref, const char *platform,
+                           struct err *err);
 int cmd_image_push(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_login(struct cli_globals *g, int argc, char **argv, struct err *err);
 int cmd_logout(struct cli_globals *g, int argc, char **argv, struct err *err);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "base/strv.h"
 #include "compose/container_int.h"
 #include "engine/monitor.h"
+#include "engine/ref.h"
 #include "engine/volume.h"
 
 #define ENV_FILE_MAX (1u << 20)
@@ -29,6 +31,7 @@ struct run_opts {
         int has_entrypoint, has_stop_timeout;
         const char *name, *workdir, *user, *entrypoint, *hostname, *restart;
         const char *stop_signal, *seccomp, *health_cmd;
+        const char *pull, *platform; /* --pull always|missing|never, --platform (for a pull) */
         int64_t stop_timeout, memory, nano_cpus, pids, shm;
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
@@ -145,7 +148,7 @@ enum {
         O_RM = 256, O_NAME, O_ENVFILE, O_ENTRYPOINT, O_LABEL, O_TMPFS, O_READONLY, O_NETWORK,
         O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_CPUS, O_PIDS, O_ULIMIT, O_SHM,
         O_SYSCTL, O_INIT, O_RESTART, O_STOPSIG, O_STOPTIME, O_HCMD, O_HINT, O_HTIME, O_HRET,
-        O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS,
+        O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS, O_PULL, O_PLATFORM,
         O_MOUNT, O_DEVICE, O_GROUPADD, O_DNS, O_DNSSEARCH, O_DNSOPT,
 };
 
@@ -201,8 +204,8 @@ static const struct option run_options[] = {
         { "network-alias", required_argument, NULL, O_ALIAS },
         { "volumes-from", required_argument, NULL, O_LATER },
         { "attach", required_argument, NULL, O_LATER },
-        { "platform", required_argument, NULL, O_LATER },
-        { "pull", required_argument, NULL, O_LATER },
+        { "platform", required_argument, NULL, O_PLATFORM },
+        { "pull", required_argument, NULL, O_PULL },
         { "log-driver", required_argument, NULL, O_LATER },
         { "log-opt", required_argument, NULL, O_LATER },
         { "ip", required_argument, NULL, O_IP },
@@ -317,6 +320,13 @@ parse_opt(struct run_opts *o, int c, const char *a, struct err *err)
         case O_STOPSIG: o->stop_signal = a; return 0;
         case O_HCMD: o->health_cmd = a; return 0;
         case O_NOHEALTH: o->no_health = 1; return 0;
+        case O_PLATFORM: o->platform = a; return 0;
+        case O_PULL:
+                if (strcmp(a, "always") && strcmp(a, "missing") && strcmp(a, "never"))
+                        return err_setf(err, -EINVAL, "invalid pull option: '%s': must be one of "
+                                        "\"always\", \"missing\" or \"never\"", a);
+                o->pull = a;
+                return 0;
         default: return parse_more(o, c, a, err);
         }
 }
@@ -700,6 +710,39 @@ merge_extra(json_object *cfg, json_object *extra)
         }
 }
 
+/* pullable: a reference a registry can serve (not an image ID or a prefix of one) */
+static bool
+pullable(const char *image)
+{
+        struct ref r;
+
+        if (strncmp(image, "sha256:", 7) == 0 || ref_parse(image, &r, NULL) < 0)
+                return false;
+        ref_release(&r);
+        return true;
+}
+
+/* ensure_image: the image, pulled first with --pull always, or when missing (docker run's
+ * default "missing": "Unable to find image ... locally", then the pull on stderr) */
+static int
+ensure_image(struct cli_globals *g, const struct run_opts *o, const char *image,
+             struct ctr_image *img, struct err *err)
+{
+        const char *policy = o->pull ? o->pull : "missing";
+        int r = 0;
+
+        if (!strcmp(policy, "always") && pullable(image))
+                r = cmd_image_pull_for_run(g, image, o->platform, err);
+        if (r == 0)
+                r = ctr_image_resolve(g->root, image, img, err);
+        if (r != -ENOENT || strcmp(policy, "missing") != 0 || !pullable(image))
+                return r;
+        fprintf(stderr, "Unable to find image '%s' locally\n", image);
+        err_clear(err);
+        r = cmd_image_pull_for_run(g, image, o->platform, err);
+        return r < 0 ? r : ctr_image_resolve(g->root, image, img, err);
+}
+
 /* create: parse, resolve the image and write the record. Returns the optind of IMAGE. */
 static int
 create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_object *extra,
@@ -711,7 +754,7 @@ create(struct cli_globals *g, struct run_opts *o, int argc, char **argv, json_ob
 
         r = first;
         if (r >= 0)
-                r = ctr_image_resolve(g->root, argv[first], &img, err);
+                r = ensure_image(g, o, argv[first], &img, err);
         if (r >= 0)
                 r = build_config(g, o, argv[first], &img, argv + first + 1, cfg, err);
         if (r >= 0)
@@ -784,7 +827,8 @@ int
 cmd_container_create_ex(struct cli_globals *g, int argc, char **argv, json_object *extra,
                         struct ctr **ret, struct err *err)
 {
-        struct run_opts o = { 0 };
+        /* compose pulled what its pull_policy asks for before it creates containers */
+        struct run_opts o = { .pull = "never" };
         int r = create(g, &o, argc, argv, extra, ret, err);
 
         opts_release(&o);

@@ -134,9 +134,10 @@ pull_banner(const char *ref)
         ref_release(&r);
 }
 
-/* pull_result: docker's closing lines on stderr; the full reference on stdout (alone with -q) */
+/* pull_result: docker's closing lines on stderr; the full reference on stdout (alone with -q;
+ * not for run, whose stdout is the container's) */
 static void
-pull_result(const char *ref, const char *digest, bool quiet, bool downloaded)
+pull_result(const char *ref, const char *digest, bool quiet, bool downloaded, bool print_ref)
 {
         struct ref r;
 
@@ -148,8 +149,28 @@ pull_result(const char *ref, const char *digest, bool quiet, bool downloaded)
         if (!quiet)
                 fprintf(stderr, "Digest: %s\nStatus: %s for %s\n", digest,
                         downloaded ? "Downloaded newer image" : "Image is up to date", fam);
-        printf("%s\n", full);
+        if (print_ref)
+                printf("%s\n", full);
         ref_release(&r);
+}
+
+/* pull_one: pull ref with docker's progress on stderr (none when quiet) */
+static int
+pull_one(struct cli_globals *g, struct reg_opts *o, const char *ref, bool quiet, bool print_ref,
+         struct err *err)
+{
+        cleanup_free char *digest = NULL;
+        struct progress pr;
+        int r;
+
+        quiet = progress_setup(g, quiet, &pr, o);
+        if (!quiet)
+                pull_banner(ref);
+        r = reg_pull_full(o, ref, NULL, &digest, err);
+        free(pr.rows);
+        if (r == 0)
+                pull_result(ref, digest, quiet, pr.downloaded, print_ref);
+        return r;
 }
 
 int
@@ -164,10 +185,8 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         struct reg_opts o = { .root = g->root,
                               .log = &g->log,
                               .platform = getenv("DOCKER_DEFAULT_PLATFORM") };
-        cleanup_free char *digest = NULL;
-        struct progress pr;
         bool quiet = false;
-        int c, r;
+        int c;
 
         optind = 0;
         while ((c = getopt_long(argc, argv, "+qa", opts, NULL)) != -1) {
@@ -182,15 +201,18 @@ cmd_image_pull(struct cli_globals *g, int argc, char **argv, struct err *err)
         }
         if (argc - optind != 1)
                 return usage_err("image pull", "exactly 1 argument", err);
-        quiet = progress_setup(g, quiet, &pr, &o);
-        if (!quiet)
-                pull_banner(argv[optind]);
-        r = reg_pull_full(&o, argv[optind], NULL, &digest, err);
-        free(pr.rows);
-        pr.rows = NULL;
-        if (r == 0)
-                pull_result(argv[optind], digest, quiet, pr.downloaded);
-        return r;
+        return pull_one(g, &o, argv[optind], quiet, true, err);
+}
+
+int
+cmd_image_pull_for_run(struct cli_globals *g, const char *ref, const char *platform,
+                       struct err *err)
+{
+        struct reg_opts o = { .root = g->root,
+                              .log = &g->log,
+                              .platform = platform ? platform : getenv("DOCKER_DEFAULT_PLATFORM") };
+
+        return pull_one(g, &o, ref, false, false, err);
 }
 
 /* chunk_size: BERTH_PUSH_CHUNK_SIZE (bytes; for proxies that limit request bodies). */

@@ -11,8 +11,15 @@ say "exit codes: own code, 127 not found, 126 not executable, 125 berth errors"
 expect_code 3 b container run --rm busybox sh -c 'exit 3'
 expect_code 127 b container run --rm busybox /no/such/command
 expect_code 126 b container run --rm busybox /bin/noexec
-expect_code 125 b container run --rm no-such-image true
+# (--pull never: without it, run would ask docker.io for the image, as docker does)
+expect_code 125 b container run --rm --pull never no-such-image true
 grep -q "no such image\|No such image" "$T/err" || fail "unknown image: $(cat "$T/err")"
+expect_code 125 b container run --rm --pull sometimes busybox true
+grep -q "invalid pull option: 'sometimes'" "$T/err" || fail "bad --pull: $(cat "$T/err")"
+# a registry nobody listens on (127.0.0.1:1): the pull is tried and fails plainly
+expect_code 125 b container run --rm 127.0.0.1:1/no-such-image true
+grep -q "Unable to find image '127.0.0.1:1/no-such-image' locally" "$T/err" || fail "auto pull: $(cat "$T/err")"
+grep -q "pull '127.0.0.1:1/no-such-image'" "$T/err" || fail "auto pull error: $(cat "$T/err")"
 expect_code 125 b container run --bogus-flag busybox true
 expect_code 125 b container run --volumes-from x busybox true
 grep -q "not available yet" "$T/err" || fail "--volumes-from should say it is not available yet"

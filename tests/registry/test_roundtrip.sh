@@ -40,6 +40,18 @@ grep -q "Status: Image is up to date for $REG/test/bb:1" "$T/pull.err" || fail "
 out=$(b container run --rm "$REG/test/bb:1" echo pulled-ok)
 [ "$out" = "pulled-ok" ] || fail "run pulled image: '$out'"
 
+say "run of an image it lacks pulls it first (docker run's --pull missing); --pull never does not"
+b image rm "$REG/test/bb:1" >/dev/null
+b image prune -a -f >/dev/null
+out=$(b container run --rm --pull never "$REG/test/bb:1" echo no 2>"$T/err") && fail "run --pull never ran: $out"
+grep -q "No such image" "$T/err" || fail "run --pull never: $(cat "$T/err")"
+out=$(b container run --rm "$REG/test/bb:1" echo auto-pulled 2>"$T/err") || fail "run with a pull: $(cat "$T/err")"
+[ "$out" = auto-pulled ] || fail "run after its pull: '$out'"
+grep -q "^Unable to find image '$REG/test/bb:1' locally$" "$T/err" || fail "run pull banner: $(cat "$T/err")"
+grep -q "Status: Downloaded newer image for $REG/test/bb:1" "$T/err" || fail "run pull status: $(cat "$T/err")"
+out=$(b container run --rm --pull always "$REG/test/bb:1" echo again 2>"$T/err") || fail "run --pull always"
+grep -q "Status: Image is up to date for $REG/test/bb:1" "$T/err" || fail "run --pull always: $(cat "$T/err")"
+
 say "pull -q prints only the reference; pull by digest"
 out=$(b image pull -q "$REG/test/bb:1" 2>"$T/err")
 [ "$out" = "$REG/test/bb:1" ] && [ ! -s "$T/err" ] || fail "pull -q: '$out' / $(cat "$T/err")"
