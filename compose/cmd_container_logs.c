@@ -26,7 +26,7 @@
 #include "compose/container_int.h"
 #include "engine/monitor.h"
 
-#define LOG_FILE_MAX (MONITOR_LOG_MAX + (4u << 20))
+#define LOG_SLACK (4u << 20) /* bytes a file may pass its max-size by: the last line */
 #define TAIL_MAX     10000000
 
 struct log_opts {
@@ -78,26 +78,45 @@ collect(const char *buf, size_t len, char ***lines)
                 strv_push(lines, xstrndup(p, (size_t)(nl - p)));
 }
 
-/* print_all: log.json.1, then log.json read through fd (left at its end for -f). */
+/* print_all: the rotated files oldest first (log.json.N-1 .. log.json.1), then log.json read
+ * through fd (left at its end for -f). */
 static void
 print_all(const struct log_opts *o, const struct ctr *c, int fd)
 {
-        cleanup_free char *p1 = ctr_path(c, "log.json.1");
-        cleanup_free char *b1 = NULL;
         cleanup_free char *b0 = NULL;
         cleanup_strv char **lines = NULL;
         struct err e = { 0 };
-        size_t n, l1 = 0, l0 = 0, first = 0;
+        size_t n, l0 = 0, first = 0;
+        uint64_t size;
+        int files;
 
-        if (fs_read_capped(p1, LOG_FILE_MAX, &b1, &l1, &e) >= 0)
-                collect(b1, l1, &lines);
-        if (fd >= 0 && fs_read_fd_capped(fd, "log.json", LOG_FILE_MAX, &b0, &l0, &e) >= 0)
+        monitor_log_limits(c->config, &size, &files);
+        for (int k = files - 1; k >= 1; k--) {
+                cleanup_free char *name = xasprintf("log.json.%d", k);
+                cleanup_free char *pk = ctr_path(c, name);
+                cleanup_free char *bk = NULL;
+                size_t lk = 0;
+
+                if (fs_read_capped(pk, size + LOG_SLACK, &bk, &lk, &e) >= 0)
+                        collect(bk, lk, &lines);
+        }
+        if (fd >= 0 && fs_read_fd_capped(fd, "log.json", size + LOG_SLACK, &b0, &l0, &e) >= 0)
                 collect(b0, l0, &lines);
         n = strv_length(lines);
         if (o->tail >= 0 && (size_t)o->tail < n)
                 first = n - (size_t)o->tail;
         for (size_t i = first; i < n; i++)
                 emit(o, lines[i], strlen(lines[i]));
+}
+
+static bool
+log_readable(const struct ctr *c)
+{
+        uint64_t size;
+        int files;
+
+        monitor_log_limits(c->config, &size, &files);
+        return files > 0;
 }
 
 static int
@@ -272,6 +291,11 @@ cmd_container_logs(struct cli_globals *g, int argc, char **argv, struct err *err
         r = ctr_open(g->root, g->run_root, argv[r], &c, err);
         if (r < 0)
                 return r;
+        if (!log_readable(c)) {
+                ctr_free(c);
+                return err_setf(err, -ENOTSUP, "configured logging driver does not support "
+                                               "reading");
+        }
         path = ctr_path(c, "log.json");
         fd = open(path, O_RDONLY | O_CLOEXEC);
         print_all(&o, c, fd);

@@ -32,6 +32,8 @@ struct run_opts {
         const char *name, *workdir, *user, *entrypoint, *hostname, *restart;
         const char *stop_signal, *seccomp, *health_cmd;
         const char *pull, *platform; /* --pull always|missing|never, --platform (for a pull) */
+        const char *log_driver;
+        char **log_opts;
         int64_t stop_timeout, memory, nano_cpus, pids, shm;
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
@@ -45,6 +47,7 @@ opts_release(struct run_opts *o)
 {
         strv_free(o->env);
         strv_free(o->env_files);
+        strv_free(o->log_opts);
         strv_free(o->labels);
         strv_free(o->volumes);
         strv_free(o->tmpfs);
@@ -149,6 +152,7 @@ enum {
         O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_CPUS, O_PIDS, O_ULIMIT, O_SHM,
         O_SYSCTL, O_INIT, O_RESTART, O_STOPSIG, O_STOPTIME, O_HCMD, O_HINT, O_HTIME, O_HRET,
         O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS, O_PULL, O_PLATFORM,
+        O_LOGDRIVER, O_LOGOPT,
         O_MOUNT, O_DEVICE, O_GROUPADD, O_DNS, O_DNSSEARCH, O_DNSOPT,
 };
 
@@ -206,8 +210,8 @@ static const struct option run_options[] = {
         { "attach", required_argument, NULL, O_LATER },
         { "platform", required_argument, NULL, O_PLATFORM },
         { "pull", required_argument, NULL, O_PULL },
-        { "log-driver", required_argument, NULL, O_LATER },
-        { "log-opt", required_argument, NULL, O_LATER },
+        { "log-driver", required_argument, NULL, O_LOGDRIVER },
+        { "log-opt", required_argument, NULL, O_LOGOPT },
         { "ip", required_argument, NULL, O_IP },
         { 0 },
 };
@@ -321,6 +325,8 @@ parse_opt(struct run_opts *o, int c, const char *a, struct err *err)
         case O_HCMD: o->health_cmd = a; return 0;
         case O_NOHEALTH: o->no_health = 1; return 0;
         case O_PLATFORM: o->platform = a; return 0;
+        case O_LOGDRIVER: o->log_driver = a; return 0;
+        case O_LOGOPT: strv_add(&o->log_opts, a); return 0;
         case O_PULL:
                 if (strcmp(a, "always") && strcmp(a, "missing") && strcmp(a, "never"))
                         return err_setf(err, -EINVAL, "invalid pull option: '%s': must be one of "
@@ -611,6 +617,8 @@ build_host(struct cli_globals *g, struct run_opts *o, json_object *cfg, struct e
         r = add_binds(g, o, cfg, hc, err);
         if (r >= 0)
                 r = add_ulimits(o, hc, err);
+        if (r >= 0)
+                r = cmd_container_log_config(o->log_driver, o->log_opts, cfg, hc, err);
         return r;
 }
 

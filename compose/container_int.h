@@ -100,6 +100,14 @@ int64_t cmd_container_parse_time(const char *s);
 /* cmd_container_parse_since: a --since/--until value (flag names it in the error): RFC 3339,
  * unix seconds, or a Go-style duration back from now ("10m", "1.5h") -> unix ns. */
 int cmd_container_parse_since(const char *s, const char *flag, int64_t *ret, struct err *err);
+
+/* ---- container_log.c ---- */
+
+/* cmd_container_log_config: --log-driver (NULL: json-file) and --log-opt KEY=VALUE into
+ * hc's LogConfig and cfg's LogRotate (engine/monitor.h); -ENOTSUP for a driver or option
+ * berth has not, -EINVAL for a bad value. */
+int cmd_container_log_config(const char *driver, char *const *opts, json_object *cfg,
+                             json_object *hc, struct err *err);
 /* cmd_container_until_passed: whether the --until time (unix ns; 0: none) has come: logs -f
  * stops following then. */
 bool cmd_container_until_passed(int64_t until);

@@ -183,7 +183,9 @@ int stack_remove_ctr(struct stack *s, struct stack_ctr *sc, bool volumes, int ev
 
 struct stack_log_src {
         char id[CTR_ID_LEN + 1];
-        char *name, *path, *old_path;
+        char *name, *path;
+        int files;     /* log files kept (monitor_log_limits); 0: the driver keeps none */
+        uint64_t size; /* bytes per file */
         int fd, color;
         unsigned long ino;
         bool started;

@@ -22,7 +22,7 @@
 #include "compose/stack.h"
 #include "engine/monitor.h"
 
-#define LOG_READ_MAX (MONITOR_LOG_MAX + (4u << 20))
+#define LOG_SLACK (4u << 20) /* bytes a file may pass its max-size by: the last line */
 
 static const int colors[] = { 36, 33, 32, 35, 34, 96, 93, 92, 95, 94 };
 
@@ -41,7 +41,7 @@ stack_logs_add(struct stack_logs *l, const struct ctr *c)
         memcpy(src->id, c->id, sizeof(src->id));
         src->name = xstrdup(c->name);
         src->path = ctr_path(c, "log.json");
-        src->old_path = ctr_path(c, "log.json.1");
+        monitor_log_limits(c->config, &src->size, &src->files);
         sbuf_init(&src->pend);
         l->n++;
         if (w > l->width)
@@ -57,7 +57,6 @@ stack_logs_release(struct stack_logs *l)
                         close(l->v[i].fd);
                 free(l->v[i].name);
                 free(l->v[i].path);
-                free(l->v[i].old_path);
                 sbuf_release(&l->v[i].pend);
         }
         free(l->v);
@@ -120,23 +119,29 @@ lines_of(const struct stack_logs *l, const struct stack_log_src *src, struct sbu
         sbuf_truncate(sb, sb->len - off);
 }
 
-/* history: what is there already (log.json.1 then log.json), the last tail lines of it. */
+/* history: what is there already (the rotated files oldest first, then log.json), the last
+ * tail lines of it. */
 static void
 history(struct stack_logs *l, struct stack_log_src *src)
 {
-        cleanup_free char *b1 = NULL;
         cleanup_free char *b0 = NULL;
         cleanup_sbuf struct sbuf all = SBUF_INIT;
         struct err e = { 0 };
         struct stat st;
-        size_t n1 = 0, n0 = 0, lines = 0, start = 0;
+        size_t n0 = 0, lines = 0, start = 0;
 
-        if (fs_read_capped(src->old_path, LOG_READ_MAX, &b1, &n1, &e) == 0)
-                sbuf_add(&all, b1, n1);
+        for (int k = src->files - 1; k >= 1; k--) {
+                cleanup_free char *pk = xasprintf("%s.%d", src->path, k);
+                cleanup_free char *bk = NULL;
+                size_t nk = 0;
+
+                if (fs_read_capped(pk, src->size + LOG_SLACK, &bk, &nk, &e) == 0)
+                        sbuf_add(&all, bk, nk);
+        }
         src->fd = open(src->path, O_RDONLY | O_CLOEXEC);
         if (src->fd >= 0 && fstat(src->fd, &st) == 0) {
                 src->ino = st.st_ino;
-                if (fs_read_fd_capped(src->fd, "log.json", LOG_READ_MAX, &b0, &n0, &e) == 0)
+                if (fs_read_fd_capped(src->fd, "log.json", src->size + LOG_SLACK, &b0, &n0, &e) == 0)
                         sbuf_add(&all, b0, n0);
         }
         if (l->tail >= 0) {

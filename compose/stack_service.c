@@ -256,13 +256,33 @@ add_deploy(struct args *a, const struct node *n)
         }
 }
 
+/* add_logging: logging.driver json-file, local or none and its options max-size and max-file
+ * become --log-driver/--log-opt (compose/container_log.c); another driver or option gets a
+ * warning, and the log is json-file with what was understood */
 static void
 add_logging(struct args *a, const struct node *n)
 {
-        const char *driver = node_map_str(node_map_get(n, "logging"), "driver");
+        const struct node *lg = node_map_get(n, "logging"), *opts = node_map_get(lg, "options");
+        const char *driver = node_map_str(lg, "driver");
 
-        if (driver && strcmp(driver, "json-file") != 0 && strcmp(driver, "local") != 0)
+        if (driver && strcmp(driver, "json-file") && strcmp(driver, "local") && strcmp(driver, "none")) {
                 warn(a, "logging driver '%s' is not supported; logs go to json-file", driver);
+                driver = NULL;
+        }
+        if (driver)
+                add(a, "--log-driver", driver);
+        if (!opts || opts->kind != NODE_MAP)
+                return;
+        node_foreach_entry(e, opts) {
+                const char *v = node_text(e->val);
+
+                if (driver && !strcmp(driver, "none"))
+                        warn(a, "logging option '%s' has no effect with the driver none", e->key);
+                else if ((!strcmp(e->key, "max-size") || !strcmp(e->key, "max-file")) && v)
+                        addf(a, "--log-opt", "%s=%s", e->key, v);
+                else
+                        warn(a, "logging option '%s' is not supported", e->key);
+        }
 }
 
 static int

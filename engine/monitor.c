@@ -59,7 +59,8 @@ struct mon {
         int tty_in;     /* relay fd 0 to the pty on each start (attached, -i -t) */
         int status_fd;  /* attached CLI's status pipe; -1 when none */
         int log_fd;
-        uint64_t log_size;
+        uint64_t log_size, log_max; /* log_max: bytes of log.json before it rotates */
+        int log_files;              /* log.json and log.json.1.. kept; 0: no log */
         int sock, sigfd;
         int waiters[WAITERS_MAX];
         size_t nwait;
@@ -98,6 +99,22 @@ monitor_log_line(struct sbuf *sb, const char *data, size_t n, const char *stream
         json_object_put(o);
 }
 
+void
+monitor_log_limits(json_object *config, uint64_t *ret_size, int *ret_files)
+{
+        json_object *rot = json_object_object_get(config, "LogRotate");
+        json_object *size = json_object_object_get(rot, "MaxSize");
+        json_object *files = json_object_object_get(rot, "MaxFile");
+        int64_t s = size ? json_object_get_int64(size) : 0;
+        int64_t f = files ? json_object_get_int64(files) : 0;
+        const char *driver = json_object_get_string(json_object_object_get(rot, "Driver"));
+
+        *ret_size = s > 0 ? (uint64_t)s : MONITOR_LOG_MAX;
+        *ret_files = f >= 1 && f <= MONITOR_LOG_FILES_MAX ? (int)f : 2;
+        if (driver && !strcmp(driver, "none"))
+                *ret_files = 0;
+}
+
 static void
 log_open(struct mon *m)
 {
@@ -106,18 +123,39 @@ log_open(struct mon *m)
 
         if (m->log_fd >= 0)
                 close(m->log_fd);
+        m->log_fd = -1;
+        if (!m->log_files)
+                return;
         m->log_fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
         m->log_size = m->log_fd >= 0 && fstat(m->log_fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/* log_rotate: log.json.K becomes log.json.K+1 (the oldest kept one is overwritten), log.json
+ * becomes log.json.1; with one file, log.json starts over (docker's json-file with max-file 1) */
 static void
 log_rotate(struct mon *m)
 {
         cleanup_free char *p = ctr_path(m->c, "log.json");
-        cleanup_free char *p1 = ctr_path(m->c, "log.json.1");
 
-        if (rename(p, p1) == 0)
-                log_open(m);
+        if (m->log_files <= 1) {
+                if (ftruncate(m->log_fd, 0) == 0)
+                        m->log_size = 0;
+                return;
+        }
+        for (int k = m->log_files - 2; k >= 1; k--) {
+                cleanup_free char *from = xasprintf("%s.%d", p, k);
+                cleanup_free char *to = xasprintf("%s.%d", p, k + 1);
+
+                if (rename(from, to) < 0) {
+                        /* not there yet: fewer rotations so far */
+                }
+        }
+        {
+                cleanup_free char *p1 = xasprintf("%s.1", p);
+
+                if (rename(p, p1) == 0)
+                        log_open(m);
+        }
 }
 
 static void
@@ -126,13 +164,13 @@ log_emit(struct mon *m, const char *data, size_t n, int stream)
         cleanup_sbuf struct sbuf sb = SBUF_INIT;
         char now[40];
 
-        ctr_now_rfc3339(now);
-        monitor_log_line(&sb, data, n, stream ? "stderr" : "stdout", now);
         if (m->log_fd < 0)
                 return;
+        ctr_now_rfc3339(now);
+        monitor_log_line(&sb, data, n, stream ? "stderr" : "stdout", now);
         if (write(m->log_fd, sb.buf, sb.len) == (ssize_t)sb.len)
                 m->log_size += sb.len;
-        if (m->log_size >= MONITOR_LOG_MAX)
+        if (m->log_size >= m->log_max)
                 log_rotate(m);
 }
 
@@ -901,6 +939,7 @@ setup(struct mon *m, int attach, struct err *err)
                 r = listen_sock(m, err);
         if (r >= 0)
                 mon_health_init(&m->health, json_object_object_get(m->c->config, "Healthcheck"));
+        monitor_log_limits(m->c->config, &m->log_max, &m->log_files);
         log_open(m);
         return r;
 }

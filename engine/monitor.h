@@ -32,6 +32,7 @@
 #define MONITOR_EXE       "berth-monitor"
 #define MONITOR_SOCK      "monitor.sock"
 #define MONITOR_LOG_MAX   (10u << 20) /* bytes of log.json before it rotates to log.json.1 */
+#define MONITOR_LOG_FILES_MAX 100     /* --log-opt max-file: log.json and log.json.1..99 */
 #define MONITOR_LINE_MAX  16384       /* docker splits longer lines into 16 KiB pieces */
 #define MONITOR_FD_ATTACH_OUT 3       /* optional: copy of the container's stdout (attached run) */
 #define MONITOR_FD_ATTACH_ERR 4
@@ -65,6 +66,12 @@ int monitor_request(const struct ctr *c, const char *line, char **ret_reply, str
 
 /* monitor_alive: 1 when c's monitor answers on its socket (a killed monitor's socket file
  * refuses connections), else 0. */
+/* monitor_log_limits: the rotation of a container's log from its config's LogRotate
+ * (compose/container_log.c): bytes per file and files kept (log.json, then log.json.1 up to
+ * log.json.FILES-1, newest first); 0 files for the driver "none" (no log at all). Without
+ * LogRotate: MONITOR_LOG_MAX and 2. */
+void monitor_log_limits(json_object *config, uint64_t *ret_size, int *ret_files);
+
 int monitor_alive(const struct ctr *c);
 
 /* monitor_parse_signal: "TERM", "SIGTERM", "15" -> 15; -1 when invalid. */

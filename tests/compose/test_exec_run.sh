@@ -11,6 +11,9 @@ services:
     image: busybox
     init: true
     command: ["sleep", "1000"]
+    logging:
+      driver: json-file
+      options: {max-size: 1m, max-file: "2", compress: "true"}
   app:
     image: busybox
     init: true
@@ -50,7 +53,10 @@ out=$(b run --rm --no-deps --entrypoint echo app one two 2>/dev/null)
 [ "$out" = "one two" ] || fail "--entrypoint gave '$out'"
 
 say "exec"
-b up -d 2>/dev/null
+b up -d 2>"$T/up.err"
+grep -q "logging option 'compress' is not supported" "$T/up.err" || fail "no warning for compress: $(cat "$T/up.err")"
+[ "$(b container inspect -f '{{json .HostConfig.LogConfig}}' t6-db-1)" = '{"Type":"json-file","Config":{"max-size":"1m","max-file":"2"}}' ] ||
+	fail "logging options: $(b container inspect -f '{{json .HostConfig.LogConfig}}' t6-db-1)"
 [ "$(b exec -T app sh -c 'echo $GREETING')" = hello ] || fail "exec env"
 set +e
 b exec -T app sh -c 'exit 3'; rc=$?

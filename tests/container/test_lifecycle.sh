@@ -32,6 +32,29 @@ b container stop -t 1 web >/dev/null
 [ "$(state_of web ExitCode)" = 137 ] || fail "sh as PID 1 ignores TERM: want 137, got $(state_of web ExitCode)"
 expect_code 1 b container kill web
 
+say "--log-opt max-size/max-file rotate the log; --log-driver none keeps none"
+b container run --network none --name rot --log-opt max-size=1k --log-opt max-file=3 busybox \
+	sh -c 'i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done' >/dev/null
+remember_id rot
+d=$(dirname "$(ls "$ROOT"/containers/*/log.json.2)")
+[ ! -e "$d/log.json.3" ] || fail "max-file 3 kept a fourth file"
+for f in "$d"/log.json*; do [ "$(stat -c %s "$f")" -lt 1200 ] || fail "$f passed max-size 1k"; done
+[ "$(b container logs rot | tail -n 1)" = line-299 ] || fail "rotated logs end: $(b container logs rot | tail -n 1)"
+[ "$(b container logs rot | head -n 1)" != line-0 ] || fail "the oldest lines were kept"
+b container inspect -f '{{json .HostConfig.LogConfig}}' rot | grep -qx '{"Type":"json-file","Config":{"max-size":"1k","max-file":"3"}}' ||
+	fail "LogConfig: $(b container inspect -f '{{json .HostConfig.LogConfig}}' rot)"
+b container rm rot >/dev/null
+[ "$(b container run --rm --network none --log-driver none busybox echo shown)" = shown ] || fail "driver none: attached output"
+b container run -d --network none --name nolog --log-driver none busybox true >/dev/null
+remember_id nolog
+b container wait nolog >/dev/null
+expect_code 1 b container logs nolog
+grep -q "configured logging driver does not support reading" "$T/err" || fail "logs of none: $(cat "$T/err")"
+b container rm nolog >/dev/null
+expect_code 125 b container run --rm --log-driver syslog busybox true
+grep -q "logging driver 'syslog' is not available" "$T/err" || fail "syslog: $(cat "$T/err")"
+expect_code 125 b container run --rm --log-opt max-file=0 busybox true
+
 say "logs -f follows until the container ends"
 b container run -d --name fol busybox sh -c 'echo a; sleep 0.5; echo b >&2; sleep 0.3' >/dev/null
 remember_id fol
