@@ -39,19 +39,24 @@ one_opt(const char *opt, struct limits *l, json_object *conf, struct err *err)
                 if (units_parse_bytes(eq + 1, &l->size, err) < 0)
                         return err_prefix(err, "log-opt max-size");
                 if (l->size <= 0 || l->size > LOG_SIZE_MAX)
-                        return err_setf(err, -EINVAL, "log-opt max-size '%s': want 1 byte to "
-                                        "1 GiB", eq + 1);
+                        return err_setf(err, -EINVAL,
+                                        "log-opt max-size '%s': want 1 byte to "
+                                        "1 GiB",
+                                        eq + 1);
                 l->has_size = true;
         } else if (!strcmp(key, "max-file")) {
                 errno = 0;
                 l->files = strtol(eq + 1, &end, 10);
-                if (errno || end == eq + 1 || *end || l->files < 1 || l->files > MONITOR_LOG_FILES_MAX)
+                if (errno || end == eq + 1 || *end || l->files < 1 ||
+                    l->files > MONITOR_LOG_FILES_MAX)
                         return err_setf(err, -EINVAL, "log-opt max-file '%s': want 1 to %d", eq + 1,
                                         MONITOR_LOG_FILES_MAX);
                 l->has_files = true;
         } else {
-                return err_setf(err, -ENOTSUP, "log-opt '%s' is not available (max-size and "
-                                "max-file are)", key);
+                return err_setf(err, -ENOTSUP,
+                                "log-opt '%s' is not available (max-size and "
+                                "max-file are)",
+                                key);
         }
         json_object_object_add(conf, key, json_object_new_string(eq + 1));
         return 0;
@@ -71,8 +76,8 @@ resolved(const char *driver, struct limits *l)
 }
 
 int
-cmd_container_log_config(const char *driver, char *const *opts, json_object *cfg,
-                         json_object *hc, struct err *err)
+cmd_container_log_config(const char *driver, char *const *opts, json_object *cfg, json_object *hc,
+                         struct err *err)
 {
         json_object *lc, *conf = json_object_new_object(), *rot;
         struct limits l = { 0 };
@@ -82,13 +87,17 @@ cmd_container_log_config(const char *driver, char *const *opts, json_object *cfg
                 driver = "json-file";
         if (strcmp(driver, "json-file") && strcmp(driver, "local") && strcmp(driver, "none")) {
                 json_object_put(conf);
-                return err_setf(err, -ENOTSUP, "logging driver '%s' is not available (json-file, "
-                                "local and none are)", driver);
+                return err_setf(err, -ENOTSUP,
+                                "logging driver '%s' is not available (json-file, "
+                                "local and none are)",
+                                driver);
         }
         for (size_t i = 0; r == 0 && opts && opts[i]; i++)
                 r = strcmp(driver, "none") ? one_opt(opts[i], &l, conf, err)
-                                           : err_setf(err, -EINVAL, "logging driver none takes "
-                                                      "no log-opt ('%s')", opts[i]);
+                                           : err_setf(err, -EINVAL,
+                                                      "logging driver none takes "
+                                                      "no log-opt ('%s')",
+                                                      opts[i]);
         if (r < 0) {
                 json_object_put(conf);
                 return r;

@@ -35,8 +35,8 @@ test_container_log__defaults_and_docker_shape(void **state)
         (void)state;
         assert_int_equal(config(NULL, NULL, &cfg, &e), 0);
         assert_string_equal(json_object_to_json_string_ext(
-                                    json_object_object_get(json_object_object_get(cfg, "HostConfig"),
-                                                           "LogConfig"),
+                                    json_object_object_get(
+                                            json_object_object_get(cfg, "HostConfig"), "LogConfig"),
                                     JSON_C_TO_STRING_PLAIN),
                             "{\"Type\":\"json-file\",\"Config\":{}}");
         monitor_log_limits(cfg, &size, &files);

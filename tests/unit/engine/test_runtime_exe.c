@@ -158,8 +158,8 @@ main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_runtime_exe__readonly_clone_refuses_writers,
                                                 setup, teardown),
-                cmocka_unit_test_setup_teardown(test_runtime_exe__open_protected_and_errors,
-                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_runtime_exe__open_protected_and_errors, setup,
+                                                teardown),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
