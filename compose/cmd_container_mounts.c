@@ -452,6 +452,20 @@ parse_all(const struct cmd_container_mounts *mo, struct mspec *ms, size_t *n, st
                         r = target_check(ms, *n, err);
                 (*n)++;
         }
+        strv_foreach(s, mo->inherited) {
+                struct err dup = { 0 };
+
+                if (r < 0)
+                        break;
+                r = parse_mount(s, &ms[*n], err);
+                (*n)++;
+                if (r == 0 && target_check(ms, *n - 1, &dup) < 0) {
+                        /* ours takes that destination */
+                        (*n)--;
+                        mspec_release(&ms[*n]);
+                        memset(&ms[*n], 0, sizeof(ms[*n]));
+                }
+        }
         return r;
 }
 
@@ -459,7 +473,8 @@ static int
 add_mounts(struct cli_globals *g, const struct cmd_container_mounts *mo, json_object *cfg,
            json_object *hc, struct err *err)
 {
-        size_t total = strv_length(mo->volumes) + strv_length(mo->mounts), n = 0;
+        size_t total = strv_length(mo->volumes) + strv_length(mo->mounts) +
+                       strv_length(mo->inherited), n = 0;
         json_object *binds = json_object_new_array(), *mounts = json_object_new_array();
         json_object *view = json_object_new_array();
         cleanup_strv char **lowers = jsonx_to_strv(jsonx_get(cfg, "LowerDirs"));

@@ -20,6 +20,7 @@
 #include "base/fs.h"
 #include "base/strv.h"
 #include "compose/container_int.h"
+#include "engine/jsonx.h"
 #include "engine/monitor.h"
 #include "engine/ref.h"
 #include "engine/volume.h"
@@ -33,7 +34,7 @@ struct run_opts {
         const char *stop_signal, *seccomp, *health_cmd;
         const char *pull, *platform; /* --pull always|missing|never, --platform (for a pull) */
         const char *log_driver;
-        char **log_opts;
+        char **log_opts, **volumes_from;
         int64_t stop_timeout, memory, nano_cpus, pids, shm;
         int64_t h_interval, h_timeout, h_start, h_start_int, h_retries;
         char **env, **env_files, **labels, **volumes, **tmpfs, **hosts, **cap_add, **cap_drop;
@@ -48,6 +49,8 @@ opts_release(struct run_opts *o)
         strv_free(o->env);
         strv_free(o->env_files);
         strv_free(o->log_opts);
+        strv_free(o->volumes_from);
+        strv_free(o->mnt.inherited);
         strv_free(o->labels);
         strv_free(o->volumes);
         strv_free(o->tmpfs);
@@ -152,7 +155,7 @@ enum {
         O_ADDHOST, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_CPUS, O_PIDS, O_ULIMIT, O_SHM,
         O_SYSCTL, O_INIT, O_RESTART, O_STOPSIG, O_STOPTIME, O_HCMD, O_HINT, O_HTIME, O_HRET,
         O_HSTART, O_HSTARTINT, O_NOHEALTH, O_HOSTNAME, O_LATER, O_IP, O_ALIAS, O_PULL, O_PLATFORM,
-        O_LOGDRIVER, O_LOGOPT,
+        O_LOGDRIVER, O_LOGOPT, O_VOLFROM,
         O_MOUNT, O_DEVICE, O_GROUPADD, O_DNS, O_DNSSEARCH, O_DNSOPT,
 };
 
@@ -206,7 +209,7 @@ static const struct option run_options[] = {
         /* docker run flags berth refuses plainly for now */
         { "publish", required_argument, NULL, 'p' },
         { "network-alias", required_argument, NULL, O_ALIAS },
-        { "volumes-from", required_argument, NULL, O_LATER },
+        { "volumes-from", required_argument, NULL, O_VOLFROM },
         { "attach", required_argument, NULL, O_LATER },
         { "platform", required_argument, NULL, O_PLATFORM },
         { "pull", required_argument, NULL, O_PULL },
@@ -327,6 +330,7 @@ parse_opt(struct run_opts *o, int c, const char *a, struct err *err)
         case O_PLATFORM: o->platform = a; return 0;
         case O_LOGDRIVER: o->log_driver = a; return 0;
         case O_LOGOPT: strv_add(&o->log_opts, a); return 0;
+        case O_VOLFROM: strv_add(&o->volumes_from, a); return 0;
         case O_PULL:
                 if (strcmp(a, "always") && strcmp(a, "missing") && strcmp(a, "never"))
                         return err_setf(err, -EINVAL, "invalid pull option: '%s': must be one of "
@@ -521,12 +525,67 @@ build_labels(struct run_opts *o, json_object *icfg, json_object *cfg)
         json_object_object_add(cfg, "Labels", labels);
 }
 
+/* inherit_one: one mount of another container's (its inspect view) as a --mount spec;
+ * mode "ro"/"rw" (or NULL: as it was) */
+static void
+inherit_one(struct run_opts *o, json_object *m, const char *mode)
+{
+        const char *type = jsonx_str(m, "Type"), *dst = jsonx_str(m, "Destination");
+        const char *src = type && !strcmp(type, "volume") ? jsonx_str(m, "Name")
+                                                           : jsonx_str(m, "Source");
+        const char *prop = jsonx_str(m, "Propagation");
+        bool ro = mode ? !strcmp(mode, "ro") : !json_object_get_boolean(jsonx_get(m, "RW"));
+        cleanup_sbuf struct sbuf sb = SBUF_INIT;
+
+        if (!type || (strcmp(type, "volume") && strcmp(type, "bind")) || !src || !dst)
+                return; /* tmpfs mounts are not shared, as with docker */
+        sbuf_addf(&sb, "type=%s,src=%s,dst=%s", type, src, dst);
+        if (ro)
+                sbuf_adds(&sb, ",readonly");
+        if (!strcmp(type, "bind") && prop && *prop && strcmp(prop, "rprivate"))
+                sbuf_addf(&sb, ",bind-propagation=%s", prop);
+        strv_add(&o->mnt.inherited, sb.buf);
+}
+
+/* volumes_from: docker's --volumes-from CONTAINER[:ro|:rw]: its volumes and bind mounts at
+ * the same destinations (a -v or --mount of ours to one of them wins) */
+static int
+volumes_from(struct cli_globals *g, struct run_opts *o, struct err *err)
+{
+        strv_foreach(spec, o->volumes_from) {
+                cleanup_free char *ref = xstrdup(spec);
+                char *colon = strrchr(ref, ':');
+                const char *mode = NULL;
+                json_object *ms;
+                struct ctr *c = NULL;
+                int r;
+
+                if (colon && (!strcmp(colon + 1, "ro") || !strcmp(colon + 1, "rw"))) {
+                        *colon = '\0';
+                        mode = colon + 1;
+                } else if (colon) {
+                        return err_setf(err, -EINVAL, "invalid --volumes-from '%s': the mode "
+                                        "must be ro or rw", spec);
+                }
+                r = ctr_open(g->root, g->run_root, ref, &c, err);
+                if (r < 0)
+                        return err_prefix(err, "--volumes-from");
+                ms = jsonx_get_type(c->config, "Mounts", json_type_array);
+                for (size_t i = 0; ms && i < json_object_array_length(ms); i++)
+                        inherit_one(o, json_object_array_get_idx(ms, i), mode);
+                ctr_free(c);
+        }
+        return 0;
+}
+
 static int
 add_binds(struct cli_globals *g, struct run_opts *o, json_object *cfg, json_object *hc,
           struct err *err)
 {
+        int r = volumes_from(g, o, err);
+
         o->mnt.volumes = o->volumes;
-        return cmd_container_mounts(g, &o->mnt, cfg, hc, err);
+        return r < 0 ? r : cmd_container_mounts(g, &o->mnt, cfg, hc, err);
 }
 
 static int

@@ -67,6 +67,7 @@ int cmd_container_port(struct cli_globals *g, int argc, char **argv, struct err 
 /* cmd_container_mounts.c: -v, --mount, --device, --group-add and --dns* of run/create. */
 struct cmd_container_mounts {
         char **volumes, **mounts, **devices, **group_add, **dns, **dns_search, **dns_options;
+        char **inherited; /* --mount specs from --volumes-from: a destination of ours wins */
 };
 /* cmd_container_mounts: validate them, create the volumes they name (anonymous ones too,
  * with the image's content copied up from cfg's LowerDirs) and write HostConfig's Binds,

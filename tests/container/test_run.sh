@@ -22,7 +22,7 @@ grep -q "Unable to find image '127.0.0.1:1/no-such-image' locally" "$T/err" || f
 grep -q "pull '127.0.0.1:1/no-such-image'" "$T/err" || fail "auto pull error: $(cat "$T/err")"
 expect_code 125 b container run --bogus-flag busybox true
 expect_code 125 b container run --volumes-from x busybox true
-grep -q "not available yet" "$T/err" || fail "--volumes-from should say it is not available yet"
+grep -q "volumes-from: no such container: x" "$T/err" || fail "--volumes-from x: $(cat "$T/err")"
 expect_code 125 b container run --rm --restart always busybox true
 [ -z "$(b container ls -aq)" ] || fail "failed runs left containers"
 

@@ -146,6 +146,28 @@ grep -qx 'nameserver 192.0.2.53' "$T/resolv" && grep -qx 'search example.test' "
 	grep -qx 'options ndots:3' "$T/resolv" || fail "--dns: $(cat "$T/resolv")"
 expect_code 125 b container run --rm --dns not-an-ip seeded true
 
+say "--volumes-from: the volumes and binds of another container, as they were or :ro"
+mkdir -p "$T/vfhost" && echo hostfile >"$T/vfhost/f"
+b container create --name vfsrc -v vfdata:/data -v /anon -v "$T/vfhost:/h:ro" busybox true >/dev/null
+remember_id vfsrc
+out=$(b container run --rm --network none --volumes-from vfsrc busybox sh -c \
+	'echo x >/data/x && echo y >/anon/y && cat /h/f && { echo z >/h/z || echo h-ro; }' 2>/dev/null)
+[ "$out" = "hostfile
+h-ro" ] || fail "--volumes-from: '$out'"
+out=$(b container run --rm --network none --volumes-from vfsrc:ro busybox sh -c \
+	'cat /data/x /anon/y; { echo q >/data/q || echo data-ro; }' 2>/dev/null)
+[ "$out" = "x
+y
+data-ro" ] || fail "--volumes-from :ro: '$out'"
+# a -v of ours to one of its destinations wins
+[ "$(b container run --rm --network none --volumes-from vfsrc -v "$T/vfhost:/data" busybox cat /data/f)" = hostfile ] ||
+	fail "-v over --volumes-from"
+expect_code 125 b container run --rm --volumes-from vfsrc:xx busybox true
+grep -q "the mode must be ro or rw" "$T/err" || fail "--volumes-from bad mode: $(cat "$T/err")"
+b container rm -v vfsrc >/dev/null
+b volume ls -q | grep -qx vfdata || fail "rm -v removed the named volume"
+b volume rm vfdata >/dev/null
+
 say "system prune removes a record and a volume dir a killed create left"
 stale=$(printf '%064d' 7)
 mkdir -p "$ROOT/containers/$stale/upper"
