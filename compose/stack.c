@@ -359,18 +359,40 @@ stack_ctr_name(const struct stack *s, const struct stack_service *svc, int numbe
         return xasprintf("%s-%s-%d", s->name, svc->name, number);
 }
 
-/* flatten: creation order needs no dependency, except a network_mode: service:X, which must
- * name an existing container of X when this one is made. */
+/* volumes_from_names: whether svc's volumes_from names the service dep (its container must
+ * exist when svc's is made) */
+static bool
+volumes_from_names(const struct node *svc, const char *dep)
+{
+        const struct node *vf = node_map_get(svc, "volumes_from");
+        size_t n = strlen(dep);
+
+        if (!vf || vf->kind != NODE_SEQ)
+                return false;
+        node_foreach_item(it, vf) {
+                const char *t = node_text(it);
+
+                if (t && !strncmp(t, dep, n) && (t[n] == '\0' || t[n] == ':'))
+                        return true;
+        }
+        return false;
+}
+
+/* flatten: creation order needs no dependency, except a network_mode: service:X or a
+ * volumes_from X, which must name an existing container of X when this one is made. */
 static void
 flatten(const struct stack *s, size_t i, struct dag_task *t)
 {
         const char *mode = node_map_str(s->svcs[i].node, "network_mode");
         size_t keep = 0;
 
-        for (size_t k = 0; k < t->n_deps; k++)
-                if (mode && strncmp(mode, "service:", 8) == 0 &&
-                    strcmp(mode + 8, s->svcs[t->deps[k].to].name) == 0)
+        for (size_t k = 0; k < t->n_deps; k++) {
+                const char *dep = s->svcs[t->deps[k].to].name;
+
+                if ((mode && strncmp(mode, "service:", 8) == 0 && strcmp(mode + 8, dep) == 0) ||
+                    volumes_from_names(s->svcs[i].node, dep))
                         t->deps[keep++] = t->deps[k];
+        }
         t->n_deps = keep;
 }
 

@@ -34,7 +34,7 @@ static const char *const warned[] = {
         "mem_reservation", "memswap_limit", "mem_swappiness", "oom_kill_disable",
         "oom_score_adj", "links", "external_links", "isolation", "runtime", "gpus",
         "device_cgroup_rules", "credential_spec", "post_start", "pre_stop",
-        "volumes_from", "use_api_socket", "models", "provider", NULL,
+        "use_api_socket", "models", "provider", NULL,
 };
 
 struct args {
@@ -720,8 +720,8 @@ known_key(const char *k)
                 "group_add", "environment", "labels", "sysctls", "ulimits", "extra_hosts",
                 "stop_grace_period", "deploy", "logging", "devices", "entrypoint", "command",
                 "tty", "stdin_open",
-                "healthcheck", "ports", "networks", "network_mode", "volumes", "secrets",
-                "configs", NULL,
+                "healthcheck", "ports", "networks", "network_mode", "volumes", "volumes_from",
+                "secrets", "configs", NULL,
         };
         return strv_contains((char *const *)translated, k) ||
                strv_contains((char *const *)handled_elsewhere, k) || strncmp(k, "x-", 2) == 0;
@@ -738,6 +738,39 @@ warn_unknown(struct args *a, const struct node *n)
                 else
                         warn(a, "'%s' is not known to berth and is ignored", e->key);
         }
+}
+
+/* add_volumes_from: volumes_from entries SERVICE[:ro|:rw] (that service's first container,
+ * which the graph creates first: stack.c flatten) or container:NAME[:ro|:rw] */
+static int
+add_volumes_from(struct args *a, const struct node *n, struct err *err)
+{
+        const struct node *vf = node_map_get(n, "volumes_from");
+
+        if (!vf || vf->kind != NODE_SEQ)
+                return 0;
+        node_foreach_item(it, vf) {
+                const char *t = node_text(it);
+                cleanup_free char *svc = NULL, *name = NULL;
+                const char *mode;
+                ssize_t i;
+
+                if (!t)
+                        continue;
+                if (strncmp(t, "container:", 10) == 0) {
+                        add(a, "--volumes-from", t + 10);
+                        continue;
+                }
+                svc = xstrndup(t, strcspn(t, ":"));
+                mode = t[strlen(svc)] == ':' ? t + strlen(svc) : "";
+                i = stack_service_find(a->s, svc);
+                if (i < 0)
+                        return node_errf(err, it, -ENOENT, "service %s: volumes_from '%s': no "
+                                         "such service", a->svc->name, t);
+                name = stack_ctr_name(a->s, &a->s->svcs[i], 1);
+                addf(a, "--volumes-from", "%s%s", name, mode);
+        }
+        return 0;
 }
 
 static int
@@ -763,6 +796,8 @@ translate(struct args *a, const struct node *n, struct err *err)
                 r = add_network(a, n, err);
         if (r == 0)
                 r = add_volumes(a, n, err);
+        if (r == 0)
+                r = add_volumes_from(a, n, err);
         if (r == 0)
                 r = add_files(a, n, "secrets", "/run/secrets", err);
         if (r == 0)
