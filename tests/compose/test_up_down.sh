@@ -47,7 +47,12 @@ st=$(b container inspect t1-api-1 | sed -n 's/.*"StartedAt": "\(.*\)".*/\1/p')
 	fail "api started ($st) before migrate finished ($fin)"
 
 say "the published port serves what web fetched from api by name (through the volume)"
-out=$(wget -q -T 5 -O - "http://127.0.0.1:$PORT/index.html" 2>&1 || curl -s -m 5 "http://127.0.0.1:$PORT/index.html")
+# up -d returns once web's command runs; its httpd listens a moment later
+for _ in $(seq 50); do
+	out=$(wget -q -T 5 -O - "http://127.0.0.1:$PORT/index.html" 2>&1 || curl -s -m 5 "http://127.0.0.1:$PORT/index.html")
+	[ "$out" = schema ] && break
+	sleep 0.1
+done
 [ "$out" = schema ] || fail "published port answered '$out'"
 
 say "ps"

@@ -73,6 +73,10 @@ web() {
 		"mkdir -p /www && echo $n >/www/index.html && exec httpd -f -p 80 -h /www" >/dev/null ||
 		fail "run $n"
 }
+# host_says TEXT PORT: within 5 s, http://127.0.0.1:PORT/ from the host answers TEXT
+host_says() {
+	wait_for 5 sh -c "[ \"\$('$bb' wget -qO- http://127.0.0.1:$2/)\" = '$1' ]"
+}
 # get NET... -- URL: what a one-shot container on those networks fetches. --dns 127.0.0.1:
 # names the responder does not know go there (nothing of the host's), and fail.
 get() {
@@ -81,6 +85,18 @@ get() {
 	# shellcheck disable=SC2086
 	b container run --rm --dns 127.0.0.1 $args netbox timeout 10 wget -qO- "$2" 2>/dev/null ||
 		true
+}
+
+# gets TEXT NET... -- URL: within 5 s, a one-shot container on those networks fetches TEXT (a
+# server run with -d may not listen yet when its run returns)
+gets() {
+	want=$1
+	shift
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[ "$(get "$@")" = "$want" ] && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 b network create front >/dev/null || fail "create front"
@@ -99,8 +115,8 @@ echo "$out" | grep -q "^default via $FGW dev eth0" || fail "default route not vi
 echo "$out" | grep -q "^nameserver $FGW" || fail "resolv.conf not front's responder: $out"
 echo "$out" | grep -qx pf || fail "peer on front not reached by name: $out"
 echo "$out" | grep -qx pb || fail "peer on back not reached by name: $out"
-[ "$(get front -- http://t1/)" = two ] || fail "alias t1 on front"
-[ "$(get back -- http://t2/)" = two ] || fail "alias t2 on back"
+gets two front -- http://t1/ || fail "alias t1 on front"
+gets two back -- http://t2/ || fail "alias t2 on back"
 [ -z "$(get back -- http://t1/)" ] || fail "alias t1 of front answers on back"
 b container inspect two >"$T/insp" || fail "inspect two"
 grep -q '"front": {' "$T/insp" && grep -q '"back": {' "$T/insp" || fail "inspect Networks"
@@ -114,12 +130,12 @@ say "connect and disconnect a running container"
 web lone --network front
 [ -z "$(get back -- http://lone/)" ] || fail "lone reachable on back before connect"
 b network connect --alias lb back lone || fail "connect lone"
-[ "$(get back -- http://lb/)" = lone ] || fail "lone not reachable on back after connect"
+gets lone back -- http://lb/ || fail "lone not reachable on back after connect"
 expect_code 1 b network connect back lone
 grep -q "already exists in network back" "$T/err" || fail "connect twice: $(cat "$T/err")"
 b network disconnect back lone || fail "disconnect lone"
 [ -z "$(get back -- http://lone/)" ] || fail "lone still reachable on back"
-[ "$(get front -- http://lone/)" = lone ] || fail "lone lost front"
+gets lone front -- http://lone/ || fail "lone lost front"
 expect_code 1 b network disconnect back lone
 expect_code 1 b network connect nosuch lone
 expect_code 1 b network connect --alias x bridge lone
@@ -131,9 +147,9 @@ RPID=$(b container inspect roam | sed -n 's/^ *"Pid": \([0-9]*\).*/\1/p' | head 
 BGW=$(gw_of back)
 nsenter -t "$RPID" -n ip route | grep -q "^default via $BGW" ||
 	fail "default route not moved to back: $(nsenter -t "$RPID" -n ip route)"
-[ "$(get back -- http://roam/)" = roam ] || fail "roam not on back"
+gets roam back -- http://roam/ || fail "roam not on back"
 RPORT=$(b container port roam 80 | sed 's/.*://')
-[ "$("$bb" wget -qO- "http://127.0.0.1:$RPORT/")" = roam ] || fail "roam's port did not follow"
+host_says roam "$RPORT" || fail "roam's port did not follow"
 
 say "connect a stopped container (record only)"
 b container create --name cold --network front netbox sh -c \
@@ -141,7 +157,7 @@ b container create --name cold --network front netbox sh -c \
 	fail "create cold"
 b network connect back cold || fail "connect cold"
 b container start cold >/dev/null || fail "start cold"
-[ "$(get back -- http://cold/)" = cold ] || fail "cold not on back after start"
+gets cold back -- http://cold/ || fail "cold not on back after start"
 
 say "the default bridge network"
 HOST_NS=$(grep '^nameserver' /etc/resolv.conf | head -n 1)
@@ -158,7 +174,8 @@ expect_code 125 b container run --rm --network bridge --network-alias x netbox t
 expect_code 125 b container run --rm --network default --ip 10.1.2.3 netbox true
 web db1 -p 127.0.0.1::80
 DPORT=$(b container port db1 80 | sed 's/.*://')
-[ "$("$bb" wget -qO- "http://127.0.0.1:$DPORT/")" = db1 ] || fail "published port on the default bridge"
+# run -d returns once the shell runs: httpd may not listen yet
+host_says db1 "$DPORT" || fail "published port on the default bridge: $("$bb" wget -qO- "http://127.0.0.1:$DPORT/" 2>&1)"
 # on the default bridge and a user-defined network, names resolve (through the latter)
 out=$(b container run --rm --network bridge --network front netbox sh -c \
 	'cat /etc/resolv.conf; wget -qO- http://pf/')
