@@ -46,6 +46,11 @@ networks:
 YAML
 b up -d 2>"$T/err" || fail "up: $(cat "$T/err")"
 get() { b exec -T "$1" timeout 5 wget -q -O - "http://$2/i" 2>/dev/null; }
+# up -d returns once each command runs; the httpds listen a moment later
+for _ in $(seq 50); do
+	[ "$(get web api)" = api ] && [ "$(get api db)" = db ] && break
+	sleep 0.1
+done
 
 say "names resolve on the networks a service shares, not across"
 [ "$(get web api)" = api ] || fail "web -> api"
