@@ -55,14 +55,15 @@ start_one(struct cli_globals *g, const char *ref, int attach, int interactive, s
 {
         struct ctr *c = NULL;
         json_object *st = NULL;
-        int r = open_with_state(g, ref, &c, &st, err);
+        int r = open_with_state(g, ref, &c, &st, err), up;
 
         if (r < 0)
                 return r;
-        if (running(c, st) && attach) {
+        up = running(c, st); /* one connect to the monitor's socket */
+        if (up && attach) {
                 r = err_setf(err, -ENOTSUP, "container %s is running: attaching to a running "
                                             "container is not available", ref);
-        } else if (!running(c, st)) {
+        } else if (!up) {
                 struct err e = { 0 };
                 rt_delete(c->run_dir, &e); /* leftovers of a monitor that died */
                 r = cmd_container_net_repair(g, c, err);
